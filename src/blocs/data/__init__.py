@@ -1,0 +1,105 @@
+"""Embedded data sets and loaders for the user's own data.
+
+- :func:`load_world2023`: 194 economies, 2023 (BACI flows, WDI GDP, April-2025 US tariffs).
+- :func:`load_economy`: the user's long flow table (CSV or Parquet) and countries table.
+
+See ``data/README.md`` in the package for sources and licences.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from blocs.economy import Economy, economy_from_tables
+from blocs.errors import DataError
+
+__all__ = ["DATASETS", "data_path", "load_dataset", "load_economy", "load_world2023",
+           "read_table"]
+
+#: Names of the embedded data sets.
+DATASETS = ("world2023",)
+
+
+def data_path(*parts: str) -> Path:
+    """Path of a file shipped in ``blocs/data``."""
+    return Path(str(resources.files("blocs.data").joinpath(*parts)))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (optionally gzipped) or Parquet file, with errors that name the file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot read it as a table ({exc})") from None
+
+
+@functools.lru_cache(maxsize=4)
+def load_world2023(calibrate: str = "auto") -> Economy:
+    """The embedded world2023 data: 194 economies, one sector, thousand USD.
+
+    Domestic flows and profit shares are calibrated as in IMLS (2025), models.md §1.
+
+    Example:
+        >>> eco = load_world2023()
+        >>> eco.n, eco.iso3[:2]
+        (194, ('ABW', 'AFG'))
+    """
+    flows = pd.read_csv(data_path("world2023", "trade.csv.gz"))
+    countries = pd.read_csv(data_path("world2023", "countries.csv.gz"))
+    return economy_from_tables(
+        flows, countries, calibrate=calibrate, flows_label="world2023/trade.csv",
+        countries_label="world2023/countries.csv",
+        source="world2023: CEPII BACI 2023 (HS22, V202501) via IMLS (2025); WDI GDP",
+    )
+
+
+def load_economy(flows: str | Path, countries: str | Path | None = None, *,
+                 calibrate: str = "auto") -> Economy:
+    """Load the user's data as an :class:`Economy`.
+
+    Args:
+        flows: CSV/Parquet with ``exporter, importer, value`` (and optional ``tariff``).
+        countries: CSV/Parquet with ``iso3, gdp`` (optional ``name``). May be omitted when
+            ``flows`` holds domestic flows for every country (then GDP = total sales).
+        calibrate: see :func:`blocs.economy.economy_from_tables`.
+    """
+    f = read_table(flows)
+    if countries is None:
+        exp_col = "exporter" if "exporter" in f.columns else None
+        if exp_col is None or "importer" not in f.columns:
+            raise DataError(f"{flows}: needs columns exporter, importer, value")
+        if not (f["exporter"] == f["importer"]).any():
+            raise DataError(
+                f"{flows}: no domestic flows (exporter == importer), so GDP is needed: "
+                "pass a countries table with iso3, gdp"
+            )
+        val = next((c for c in ("value", "value_kusd", "flow", "trade") if c in f.columns),
+                   None)
+        if val is None:
+            raise DataError(f"{flows}: no value column (value, value_kusd, flow or trade)")
+        sales = f.groupby(f["exporter"].astype(str).str.upper())[val].sum()
+        codes = sorted(set(f["exporter"].astype(str).str.upper())
+                       | set(f["importer"].astype(str).str.upper()))
+        c = pd.DataFrame({"iso3": codes, "gdp": [float(sales.get(k, 0.0)) for k in codes]})
+        clabel = f"{flows} (GDP from total sales)"
+    else:
+        c = read_table(countries)
+        clabel = str(countries)
+    return economy_from_tables(f, c, calibrate=calibrate, flows_label=str(flows),
+                               countries_label=clabel, source=f"user data: {flows}")
+
+
+def load_dataset(name: str) -> Economy:
+    """An embedded data set by name (``world2023``)."""
+    if name == "world2023":
+        return load_world2023()
+    raise DataError(f"unknown data set {name!r}; embedded data sets: {', '.join(DATASETS)}")

@@ -1,0 +1,366 @@
+"""The one-sector economy: immutable, labelled baseline data.
+
+An :class:`Economy` holds a *completed* bilateral flow matrix (domestic flows included),
+baseline tariffs and the country labels. It is a JAX PyTree: arrays are leaves, labels are
+static metadata, so it can be passed through ``jax.jit`` and ``jax.vmap``.
+
+Build one with :func:`blocs.load_world2023` (the embedded data) or :func:`economy_from_tables`
+(the user's flows and countries tables). The calibration of profit shares and domestic flows
+follows ``docs/models.md`` §1 (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from blocs.errors import DataError, InputError, closest
+
+__all__ = [
+    "Economy",
+    "calibrate_profit_shares",
+    "complete_flows",
+    "economy_from_tables",
+]
+
+#: Target profit shares of the IMLS calibration (models.md §1, step 1): rest of world, US.
+_NU_TARGET_ROW = 0.12
+_NU_TARGET_US = 0.26
+
+
+@dataclasses.dataclass(frozen=True)
+class Economy:
+    """A one-sector world economy at its baseline.
+
+    Attributes:
+        X: flows ``X[i, n]`` from exporter ``i`` to importer ``n`` at customs value, domestic
+            flows on the diagonal, shape (N, N).
+        t: baseline tariffs ``t[i, n]`` levied by ``n`` on ``i``, zero diagonal, shape (N, N).
+        nu: profit shares ``nu[i]`` (zero unless calibrated), shape (N,).
+        gdp: GDP as given in the data (same units as flows), shape (N,).
+        us_tariff_2025: the US tariff announced in April 2025 on each exporter, shape (N,),
+            NaN where the data has none.
+        iso3: ISO 3166-1 alpha-3 codes (static).
+        names: country names (static).
+        source: a short description of where the data came from (static).
+        checksum: SHA-256 of the raw input tables (static).
+    """
+
+    X: jax.Array
+    t: jax.Array
+    nu: jax.Array
+    gdp: jax.Array
+    us_tariff_2025: jax.Array
+    iso3: tuple[str, ...] = dataclasses.field(metadata={"static": True})
+    names: tuple[str, ...] = dataclasses.field(metadata={"static": True})
+    source: str = dataclasses.field(default="", metadata={"static": True})
+    checksum: str = dataclasses.field(default="", metadata={"static": True})
+
+    @property
+    def n(self) -> int:
+        """Number of countries."""
+        return len(self.iso3)
+
+    @property
+    def E(self) -> jax.Array:
+        """Expenditure ``E[n] = sum_i (1 + t[i, n]) X[i, n]``, tariffs included, shape (N,)."""
+        return jnp.sum((1.0 + self.t) * self.X, axis=0)
+
+    def index(self, code: str) -> int:
+        """Position of an ISO3 code; raises :class:`InputError` with a suggestion."""
+        try:
+            return self.iso3.index(code.upper())
+        except ValueError:
+            raise InputError(
+                f"unknown country code '{code}'{closest(code, self.iso3)}; "
+                f"this economy has {self.n} countries (see `blocs countries`)"
+            ) from None
+
+    def indices(self, codes: Sequence[str]) -> list[int]:
+        """Positions of several ISO3 codes."""
+        return [self.index(c) for c in codes]
+
+    def with_flows(self, X: Any) -> Economy:
+        """A copy with a new flow matrix (used to re-base on a counterfactual)."""
+        return dataclasses.replace(self, X=jnp.asarray(X))
+
+
+jax.tree_util.register_dataclass(
+    Economy,
+    data_fields=["X", "t", "nu", "gdp", "us_tariff_2025"],
+    meta_fields=["iso3", "names", "source", "checksum"],
+)
+
+
+# ----------------------------------------------------------------------------------------
+# Calibration (models.md §1, steps 1-3), in NumPy: it runs once per data set.
+
+
+def _region_expenditure(nu: np.ndarray, X2: np.ndarray, Y2: np.ndarray) -> np.ndarray:
+    """``E_r = Y2_r + (1 - nu_r) (sum_j X2[j, r] - sum_i (1 - nu_i) X2[r, i])``."""
+    imports = X2.sum(axis=0)
+    net_sales = (X2 * (1.0 - nu)[None, :]).sum(axis=1)
+    return Y2 + (1.0 - nu) * (imports - net_sales)
+
+
+def calibrate_profit_shares(X_foreign: np.ndarray, Y: np.ndarray, us: int) -> np.ndarray:
+    """Profit shares ``nu`` (one for ``us``, one for everyone else), models.md §1 step 1.
+
+    Solves the two-region system by fixed-point iteration on the 2x2 linear system; the
+    paper's data gives 0.114335 (rest of world) and 0.270471 (US).
+
+    Args:
+        X_foreign: foreign flows, zero diagonal, shape (N, N).
+        Y: GDP, shape (N,).
+        us: index of the United States (region 2).
+
+    Returns:
+        nu, shape (N,).
+    """
+    mask = np.zeros(len(Y), dtype=bool)
+    mask[us] = True
+    reg = [~mask, mask]  # region 1 = rest of world, region 2 = US
+    X2 = np.array([[X_foreign[np.ix_(a, b)].sum() for b in reg] for a in reg])
+    Y2 = np.array([Y[r].sum() for r in reg])
+    nu = np.array([_NU_TARGET_ROW, _NU_TARGET_US])
+    for _ in range(200):
+        E = _region_expenditure(nu, X2, Y2)
+        r11 = (E[0] - X2[1, 0]) / (E[0] - X2[1, 0] + X2[0, 1])
+        r22 = (E[1] - X2[0, 1]) / (E[1] - X2[0, 1] + X2[1, 0])
+        # (1 - r11) nu_2 + r11 nu_1 = 0.12 ;  r22 nu_2 + (1 - r22) nu_1 = 0.26
+        A = np.array([[r11, 1.0 - r11], [1.0 - r22, r22]])
+        new = np.linalg.solve(A, np.array([_NU_TARGET_ROW, _NU_TARGET_US]))
+        new = np.clip(new, 0.0, None)
+        if np.max(np.abs(new - nu)) < 1e-15:
+            nu = new
+            break
+        nu = new
+    out = np.full(len(Y), nu[0])
+    out[us] = nu[1]
+    return out
+
+
+def complete_flows(X_foreign: np.ndarray, Y: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """Add domestic flows to a foreign-flow matrix (models.md §1 step 2).
+
+    ``T[i] = (1 - nu_i)(imports_i - sum_n (1 - nu_n) X[i, n])``, ``E = Y + T``,
+    ``X[i, i] = max(0, E[i] - imports_i)``.
+    """
+    imports = X_foreign.sum(axis=0)
+    T = (1.0 - nu) * (imports - (X_foreign * (1.0 - nu)[None, :]).sum(axis=1))
+    E = Y + T
+    X = X_foreign.copy()
+    np.fill_diagonal(X, np.maximum(0.0, E - imports))
+    return X
+
+
+# ----------------------------------------------------------------------------------------
+# Building an Economy from tables
+
+
+def _checksum(*frames: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    for f in frames:
+        h.update(pd.util.hash_pandas_object(f, index=False).values.tobytes())
+    return h.hexdigest()
+
+
+def _find_column(df: pd.DataFrame, names: Sequence[str], what: str, label: str) -> str:
+    for name in names:
+        if name in df.columns:
+            return name
+    raise DataError(
+        f"{label}: no {what} column; expected one of {', '.join(names)} "
+        f"(found: {', '.join(map(str, df.columns))})"
+    )
+
+
+def economy_from_tables(
+    flows: pd.DataFrame,
+    countries: pd.DataFrame,
+    *,
+    calibrate: str = "auto",
+    flows_label: str = "flows",
+    countries_label: str = "countries",
+    source: str = "user data",
+) -> Economy:
+    """Build an :class:`Economy` from a long flow table and a countries table.
+
+    Args:
+        flows: columns ``exporter, importer, value`` (``value_kusd`` also accepted) and an
+            optional ``tariff`` (baseline ad-valorem tariff, 0.05 = 5 %). Flows may omit
+            zero pairs. If any row has ``exporter == importer`` the data must hold domestic
+            flows for every country and is used as given (models.md §1 step 5); otherwise
+            domestic flows are built from GDP (steps 1-3).
+        countries: columns ``iso3`` and ``gdp`` (same units as flows) or ``gdp_usd`` (US
+            dollars, when flows are ``value_kusd``); optional ``name`` and
+            ``us_tariff_2025_04``.
+        calibrate: ``"auto"`` (IMLS profit shares when domestic flows are built and the US is
+            present, else zero), ``"imls"`` or ``"none"``.
+        flows_label, countries_label: names used in error messages (file paths).
+        source: provenance recorded in the economy and in run manifests.
+
+    Returns:
+        The calibrated :class:`Economy`.
+
+    Raises:
+        DataError: on unknown codes, missing or non-finite values, negative flows, duplicates.
+
+    Example:
+        >>> import pandas as pd
+        >>> f = pd.DataFrame({"exporter": ["AAA", "BBB"], "importer": ["BBB", "AAA"],
+        ...                   "value": [1.0, 2.0]})
+        >>> c = pd.DataFrame({"iso3": ["AAA", "BBB"], "gdp": [10.0, 20.0]})
+        >>> economy_from_tables(f, c).n
+        2
+    """
+    if calibrate not in ("auto", "imls", "none"):
+        raise InputError(f"calibrate must be 'auto', 'imls' or 'none', not {calibrate!r}")
+    # --- countries
+    iso_col = _find_column(countries, ["iso3", "iso", "country"], "ISO3 code", countries_label)
+    if "gdp" in countries.columns:
+        gdp = countries["gdp"].to_numpy(dtype=float, na_value=np.nan)
+        gdp_col = "gdp"
+    else:
+        gdp_col = _find_column(countries, ["gdp", "gdp_usd"], "GDP", countries_label)
+        gdp = countries[gdp_col].to_numpy(dtype=float, na_value=np.nan) / 1000.0
+    codes = [str(c).strip().upper() for c in countries[iso_col]]
+    for row, code in enumerate(codes):
+        if len(code) != 3 or not code.isalnum():
+            raise DataError(
+                f"{countries_label}, row {row + 2}: '{code}' is not an ISO3 code "
+                "(three letters, e.g. 'USA')"
+            )
+    seen: dict[str, int] = {}
+    for row, code in enumerate(codes):
+        if code in seen:
+            raise DataError(
+                f"{countries_label}, row {row + 2}: country '{code}' is listed twice "
+                f"(first at row {seen[code] + 2}); keep one row per country"
+            )
+        seen[code] = row
+    for row, value in enumerate(gdp):
+        if not np.isfinite(value) or value <= 0:
+            raise DataError(
+                f"{countries_label}, row {row + 2} ({codes[row]}): {gdp_col} is "
+                f"{'missing' if not np.isfinite(value) else value}; every country needs a "
+                "positive GDP"
+            )
+    names = (
+        tuple(str(x) for x in countries["name"]) if "name" in countries.columns
+        else tuple(codes)
+    )
+    if "us_tariff_2025_04" in countries.columns:
+        ust = countries["us_tariff_2025_04"].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        ust = np.full(len(codes), np.nan)
+    n = len(codes)
+    if n < 2:
+        raise DataError(f"{countries_label}: at least two countries are needed, found {n}")
+
+    # --- flows
+    exp_col = _find_column(flows, ["exporter", "origin", "i"], "exporter", flows_label)
+    imp_col = _find_column(flows, ["importer", "destination", "n"], "importer", flows_label)
+    val_col = _find_column(flows, ["value", "value_kusd", "flow", "trade"], "value", flows_label)
+    exporters = flows[exp_col].astype(str).str.strip().str.upper().to_numpy()
+    importers = flows[imp_col].astype(str).str.strip().str.upper().to_numpy()
+    values = pd.to_numeric(flows[val_col], errors="coerce").to_numpy(dtype=float)
+    for col, arr in ((exp_col, exporters), (imp_col, importers)):
+        unknown = ~np.isin(arr, codes)
+        if unknown.any():
+            row = int(np.argmax(unknown))
+            raise DataError(
+                f"{flows_label}, row {row + 2}: {col} '{arr[row]}' is not in "
+                f"{countries_label}{closest(arr[row], codes)}; add it there or fix the code"
+            )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(
+            f"{flows_label}, row {row + 2}: {val_col} is {flows[val_col].iloc[row]!r}, not a "
+            "number; remove the row or give a finite value"
+        )
+    neg = values < 0
+    if neg.any():
+        row = int(np.argmax(neg))
+        raise DataError(
+            f"{flows_label}, row {row + 2} ({exporters[row]}->{importers[row]}): negative flow "
+            f"{values[row]}; flows must be >= 0"
+        )
+    pair = pd.Series(list(zip(exporters, importers, strict=True)))
+    dup = pair.duplicated().to_numpy()
+    if dup.any():
+        row = int(np.argmax(dup))
+        raise DataError(
+            f"{flows_label}, row {row + 2}: pair {exporters[row]}->{importers[row]} appears "
+            "twice; aggregate duplicates before loading"
+        )
+    pos = {c: k for k, c in enumerate(codes)}
+    ei = np.array([pos[c] for c in exporters], dtype=int)
+    ii = np.array([pos[c] for c in importers], dtype=int)
+    X = np.zeros((n, n))
+    X[ei, ii] = values
+    t = np.zeros((n, n))
+    if "tariff" in flows.columns:
+        tar = pd.to_numeric(flows["tariff"], errors="coerce").to_numpy(dtype=float)
+        badt = ~np.isfinite(tar) | (tar <= -1.0)
+        if badt.any():
+            row = int(np.argmax(badt))
+            raise DataError(
+                f"{flows_label}, row {row + 2}: tariff {flows['tariff'].iloc[row]!r} is not a "
+                "number > -1 (tariffs are fractions: 0.25 = 25 %)"
+            )
+        t[ei, ii] = tar
+        np.fill_diagonal(t, 0.0)
+
+    has_domestic = bool((ei == ii).any())
+    if has_domestic:
+        missing = [codes[k] for k in range(n) if X[k, k] <= 0]
+        if missing:
+            raise DataError(
+                f"{flows_label}: the table holds domestic flows (exporter == importer) but not "
+                f"for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}; give a "
+                "positive domestic flow for every country or none at all"
+            )
+        nu = np.zeros(n)
+        if calibrate == "imls":
+            raise InputError(
+                "calibrate='imls' builds domestic flows from GDP; this table already holds "
+                "them: use calibrate='none'"
+            )
+    else:
+        np.fill_diagonal(X, 0.0)
+        if calibrate == "none" or (calibrate == "auto" and "USA" not in pos):
+            nu = np.zeros(n)
+        else:
+            if "USA" not in pos:
+                raise DataError(
+                    f"{countries_label}: calibrate='imls' needs the USA in the data"
+                )
+            nu = calibrate_profit_shares(X, gdp, pos["USA"])
+        X = complete_flows(X, gdp, nu)
+        # a country whose imports exceed its GDP-implied expenditure gets X[i, i] = 0
+        # (the paper's max(0, .)); it still has positive expenditure.
+    absorb = (X * (1 + t)).sum(axis=0)
+    zero = absorb <= 0
+    if zero.any():
+        k = int(np.argmax(zero))
+        raise DataError(f"{flows_label}: country {codes[k]} buys nothing; drop it")
+    return Economy(
+        X=jnp.asarray(X),
+        t=jnp.asarray(t),
+        nu=jnp.asarray(nu),
+        gdp=jnp.asarray(gdp),
+        us_tariff_2025=jnp.asarray(ust),
+        iso3=tuple(codes),
+        names=names,
+        source=source,
+        checksum=_checksum(flows, countries),
+    )

@@ -1,0 +1,118 @@
+"""From an equilibrium to labelled tables: per-country outcomes and group summaries.
+
+Columns of :func:`country_table` (percent changes unless noted; models.md §1):
+
+- ``welfare_pct``: real income (the model's welfare measure).
+- ``deficit_change_pct``: ``100 (D' - D) / |D|`` with ``D = imports - exports`` (customs value).
+- ``exports_gdp_pct``, ``imports_gdp_pct``: change of foreign exports / imports over GDP
+  (``Y' = w_hat L_hat Y``).
+- ``employment_pct``: ``L_hat``; ``cpi_pct``: ``P_hat`` (numeraire-dependent).
+- ``tariff_revenue_pct``: counterfactual revenue over baseline expenditure, ``100 R' / E``
+  (a level, not a change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from blocs.economy import Economy
+from blocs.errors import InputError
+from blocs.models.imls import Solution
+
+__all__ = ["COUNTRY_COLUMNS", "country_table", "group_summary", "weighted_mean"]
+
+COUNTRY_COLUMNS = (
+    "iso3",
+    "name",
+    "welfare_pct",
+    "deficit_change_pct",
+    "exports_gdp_pct",
+    "imports_gdp_pct",
+    "employment_pct",
+    "cpi_pct",
+    "tariff_revenue_pct",
+)
+
+Weights = Literal["expenditure", "gdp", "none"]
+
+
+def _pct(x: np.ndarray) -> np.ndarray:
+    return 100.0 * (np.asarray(x) - 1.0)
+
+
+def country_table(economy: Economy, sol: Solution) -> pd.DataFrame:
+    """Per-country outcomes of ``sol`` (one row per country, columns :data:`COUNTRY_COLUMNS`).
+
+    Also carries the baseline weights ``expenditure`` and ``gdp`` (used by group summaries).
+    """
+    p = sol.params
+    n = economy.n
+    off = 1.0 - np.eye(n)
+    X0 = np.asarray(p.lam) * np.asarray(p.E)[None, :] / (1.0 + np.asarray(p.t0))
+    X1 = np.asarray(sol.X_new)
+    Y0 = np.asarray(p.Y)
+    Y1 = np.asarray(sol.w_hat * sol.L_hat) * Y0
+    imp0, imp1 = (X0 * off).sum(0), (X1 * off).sum(0)
+    exp0, exp1 = (X0 * off).sum(1), (X1 * off).sum(1)
+    D0, D1 = imp0 - exp0, imp1 - exp1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deficit = np.where(np.abs(D0) > 0, 100.0 * (D1 - D0) / np.abs(D0), np.nan)
+        exports = 100.0 * ((exp1 / Y1) / (exp0 / Y0) - 1.0)
+        imports = 100.0 * ((imp1 / Y1) / (imp0 / Y0) - 1.0)
+    return pd.DataFrame({
+        "iso3": list(economy.iso3),
+        "name": list(economy.names),
+        "welfare_pct": _pct(sol.welfare_hat),
+        "deficit_change_pct": deficit,
+        "exports_gdp_pct": exports,
+        "imports_gdp_pct": imports,
+        "employment_pct": _pct(sol.L_hat),
+        "cpi_pct": _pct(sol.P_hat),
+        "tariff_revenue_pct": 100.0 * np.asarray(sol.R) / np.asarray(p.E),
+        "expenditure": np.asarray(p.E),
+        "gdp": Y0,
+    })
+
+
+def weighted_mean(values: pd.Series, weights: pd.Series | None) -> float:
+    """Mean of ``values`` with ``weights`` (None = equal), ignoring NaN values."""
+    v = values.to_numpy(dtype=float)
+    w = np.ones_like(v) if weights is None else weights.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    if not ok.any():
+        return float("nan")
+    return float(np.sum(v[ok] * w[ok]) / np.sum(w[ok]))
+
+
+def group_summary(table: pd.DataFrame, groups: Mapping[str, Sequence[str]], *,
+                  weights: Weights = "expenditure",
+                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Averages of the outcome columns over groups of countries.
+
+    Args:
+        table: from :func:`country_table`.
+        groups: group name -> ISO3 codes.
+        weights: ``"expenditure"`` (baseline ``E``, the IMLS paper's choice), ``"gdp"`` or
+            ``"none"`` (simple mean).
+        columns: outcome columns (default: every ``*_pct`` column).
+
+    Returns:
+        One row per group, indexed by group name, with a ``members`` count.
+    """
+    if weights not in ("expenditure", "gdp", "none"):
+        raise InputError(f"weights must be expenditure, gdp or none, not {weights!r}")
+    cols = list(columns or [c for c in table.columns if c.endswith("_pct")])
+    rows = []
+    for name, members in groups.items():
+        sub = table[table["iso3"].isin(list(members))]
+        w = None if weights == "none" else sub["expenditure" if weights == "expenditure"
+                                                 else "gdp"]
+        row: dict[str, object] = {"group": name, "members": len(sub)}
+        for c in cols:
+            row[c] = weighted_mean(sub[c], w)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("group")
