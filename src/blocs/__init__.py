@@ -1,4 +1,15 @@
-"""blocs: general-equilibrium trade models for tariff wars, coalitions and trade deals."""
+"""blocs: general-equilibrium trade models for tariff wars, coalitions and trade deals.
+
+The public API (everything else is internal)::
+
+    import blocs
+    eco = blocs.load_world2023()                       # Economy: 194 countries, 2023
+    sol = blocs.solve(eco, blocs.liberation_day_tariffs(eco), blocs.IMLS())
+    run = blocs.run_scenario("liberation-day")         # scenario -> tables and manifest
+    run.countries                                      # per-country outcomes (pandas)
+
+Conventions (indices, hats, units, numeraire) are in :mod:`blocs._conventions`.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +17,52 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from blocs.data import load_economy, load_world2023  # noqa: E402
+from blocs.economy import Economy, economy_from_tables  # noqa: E402
+from blocs.errors import (  # noqa: E402
+    BlocsError,
+    ConvergenceError,
+    DataError,
+    InputError,
+    ScenarioError,
+)
+from blocs.models.imls import IMLS, Policy, Solution, optimal_tariff_closed_form, solve  # noqa: E402
+from blocs.results import country_table, group_summary  # noqa: E402
+from blocs.run import Run, run_scenario, write_run  # noqa: E402
+from blocs.scenario import (  # noqa: E402
+    Scenario,
+    builtin_scenarios,
+    compile_policy,
+    liberation_day_tariffs,
+    load_scenario,
+)
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "IMLS",
+    "BlocsError",
+    "ConvergenceError",
+    "DataError",
+    "Economy",
+    "InputError",
+    "Policy",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "Solution",
+    "__version__",
+    "builtin_scenarios",
+    "compile_policy",
+    "country_table",
+    "economy_from_tables",
+    "group_summary",
+    "liberation_day_tariffs",
+    "load_economy",
+    "load_scenario",
+    "load_world2023",
+    "optimal_tariff_closed_form",
+    "run_scenario",
+    "solve",
+    "write_run",
+]

@@ -203,10 +203,18 @@ def producer_income(p: Params, X_new):
     return jnp.sum((1.0 - p.nu)[None, :] * X_new, axis=1) + p.nu * jnp.sum(X_new, axis=0)
 
 
+def baseline_revenue(p: Params):
+    """Baseline tariff revenue ``R0[i] = sum_j lambda[j, i] E[i] t[j, i] / (1 + t[j, i])``."""
+    return jnp.sum(p.lam * p.E[None, :] * p.t0 / (1.0 + p.t0), axis=0)
+
+
 def tax_relief(p: Params, R, wLY, revenue_rule: str):
-    """``taxrelief_hat``: ``1 / (1 - R / (w L Y))`` under income-tax relief, else 1."""
+    """``taxrelief_hat = (1 - R0 / Y) / (1 - R / (w L Y))`` under income-tax relief, else 1.
+
+    With zero baseline tariffs (the paper's data) this is ``1 / (1 - R / (w L Y))``.
+    """
     if revenue_rule == "income_tax_relief":
-        return 1.0 / (1.0 - R / wLY)
+        return (1.0 - baseline_revenue(p) / p.Y) / (1.0 - R / wLY)
     return jnp.ones_like(wLY)
 
 
@@ -215,8 +223,12 @@ def deficit_term(p: Params, wLY, R, deficits: str):
     if deficits == "fixed_share_of_world_income":
         return p.T * jnp.sum(wLY) / jnp.sum(p.Y)
     if deficits == "fixed_ratio":
-        # expenditure net of revenue proportional to output: (E - R)' / Y' = (E - R0) / Y
-        return p.T * wLY / p.Y
+        # expenditure net of revenue proportional to output, (E - R)' = rho Y' with
+        # rho = (E - R0) / Y, rescaled by one common factor so that world spending equals
+        # world income (Walras' law; the ge_gravity / gegravity iteration's fixed point).
+        rho = (p.Y + p.T) / p.Y
+        scale = jnp.sum(wLY) / jnp.sum(rho * wLY)
+        return wLY * (rho * scale - 1.0)
     return jnp.zeros_like(wLY)  # balanced (after re-basing, T = 0)
 
 
