@@ -22,8 +22,10 @@ def validation_file(*parts: str) -> Path:
     """A file under shared/validation; skips the test with a clear message if absent."""
     path = shared_dir().joinpath("validation", *parts)
     if not path.exists():
-        pytest.skip(f"validation data not found at {path} (set BLOCS_SHARED to the shared/ "
-                    "folder to run this replication)")
+        pytest.skip(
+            f"validation data not found at {path} (set BLOCS_SHARED to the shared/ "
+            "folder to run this replication)"
+        )
     return path
 
 

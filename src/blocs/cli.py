@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,13 +28,13 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-class WeightsOpt(str, Enum):
+class WeightsOpt(StrEnum):
     expenditure = "expenditure"
     gdp = "gdp"
     none = "none"
@@ -100,19 +100,33 @@ COLUMN_TITLES = {
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="built-in name (see `blocs scenarios`) or a "
-                                            "path to a scenario .toml file")],
-    out: Annotated[Path | None, typer.Option("--out", help="write countries.csv and run.json "
-                                             "into this folder")] = None,
-    countries: Annotated[str | None, typer.Option(
-        "--countries", help="comma-separated rows: ISO3 codes, groups (EU27), non-US, ALL")
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="built-in name (see `blocs scenarios`) or a path to a scenario .toml file"
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write countries.csv and run.json into this folder")
+    ] = None,
+    countries: Annotated[
+        str | None,
+        typer.Option(
+            "--countries", help="comma-separated rows: ISO3 codes, groups (EU27), non-US, ALL"
+        ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="printed output")] = Format.table,
     weights: Annotated[WeightsOpt, typer.Option(help="weights of group rows")] = (
         WeightsOpt.expenditure
     ),
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="override a model option, e.g. --set trade_elasticity=8")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a model option, e.g. --set trade_elasticity=8"),
+    ] = None,
+    tol: Annotated[float, typer.Option(help="solver tolerance (largest relative residual)")] = (
+        1e-12
+    ),
+    max_steps: Annotated[int, typer.Option(help="maximum Newton steps per solve")] = 60,
 ) -> None:
     """Solve a scenario and print the main outcomes.
 
@@ -124,7 +138,9 @@ def run(
     try:
         overrides = _parse_sets(set_)
         with err_console.status(f"solving {scenario} ...", spinner="dots"):
-            result = run_scenario(scenario, overrides=overrides or None)
+            result = run_scenario(
+                scenario, overrides=overrides or None, tol=tol, max_steps=max_steps
+            )
         rows = tuple(c.strip() for c in countries.split(",")) if countries else DEFAULT_ROWS
         rows = tuple(r for r in rows if r)
         summary = result.summary(rows, weights=weights.value)
@@ -137,13 +153,18 @@ def run(
     if fmt is Format.csv:
         sys.stdout.write(summary[cols].to_csv(float_format="%.6g"))
     elif fmt is Format.json:
-        payload = {"scenario": result.scenario.name, "rows": json.loads(
-            summary[cols].to_json(orient="index")), "solver": result.manifest["solver"]}
+        payload = {
+            "scenario": result.scenario.name,
+            "rows": json.loads(summary[cols].to_json(orient="index")),
+            "solver": result.manifest["solver"],
+        }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         sc = result.scenario.scenario
-        table = Table(title=f"{sc.name}: {sc.description}" if sc.description else sc.name,
-                      title_justify="left")
+        table = Table(
+            title=f"{sc.name}: {sc.description}" if sc.description else sc.name,
+            title_justify="left",
+        )
         table.add_column("", style="bold", no_wrap=True)
         for c in cols:
             table.add_column(COLUMN_TITLES[c], justify="right")

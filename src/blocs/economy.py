@@ -79,7 +79,8 @@ class Economy:
             return self.iso3.index(code.upper())
         except ValueError:
             raise InputError(
-                f"unknown country code '{code}'{closest(code, self.iso3)}; "
+                f"unknown country code '{code}'"
+                f"{closest(code, self.iso3, dict(zip(self.iso3, self.names, strict=True)))}; "
                 f"this economy has {self.n} countries (see `blocs countries`)"
             ) from None
 
@@ -163,6 +164,13 @@ def complete_flows(X_foreign: np.ndarray, Y: np.ndarray, nu: np.ndarray) -> np.n
 
 # ----------------------------------------------------------------------------------------
 # Building an Economy from tables
+
+
+def _show(value: object) -> str:
+    """A cell value as the user wrote it ('nan', 'abc', '-2.5'), not its numpy repr."""
+    if isinstance(value, (float, np.floating)):
+        return str(float(value))
+    return repr(str(value))
 
 
 def _checksum(*frames: pd.DataFrame) -> str:
@@ -254,8 +262,7 @@ def economy_from_tables(
                 "positive GDP"
             )
     names = (
-        tuple(str(x) for x in countries["name"]) if "name" in countries.columns
-        else tuple(codes)
+        tuple(str(x) for x in countries["name"]) if "name" in countries.columns else tuple(codes)
     )
     if "us_tariff_2025_04" in countries.columns:
         ust = countries["us_tariff_2025_04"].to_numpy(dtype=float, na_value=np.nan)
@@ -284,7 +291,7 @@ def economy_from_tables(
     if bad.any():
         row = int(np.argmax(bad))
         raise DataError(
-            f"{flows_label}, row {row + 2}: {val_col} is {flows[val_col].iloc[row]!r}, not a "
+            f"{flows_label}, row {row + 2}: {val_col} is {_show(flows[val_col].iloc[row])}, not a "
             "number; remove the row or give a finite value"
         )
     neg = values < 0
@@ -314,7 +321,7 @@ def economy_from_tables(
         if badt.any():
             row = int(np.argmax(badt))
             raise DataError(
-                f"{flows_label}, row {row + 2}: tariff {flows['tariff'].iloc[row]!r} is not a "
+                f"{flows_label}, row {row + 2}: tariff {_show(flows['tariff'].iloc[row])} is not a "
                 "number > -1 (tariffs are fractions: 0.25 = 25 %)"
             )
         t[ei, ii] = tar
@@ -341,9 +348,7 @@ def economy_from_tables(
             nu = np.zeros(n)
         else:
             if "USA" not in pos:
-                raise DataError(
-                    f"{countries_label}: calibrate='imls' needs the USA in the data"
-                )
+                raise DataError(f"{countries_label}: calibrate='imls' needs the USA in the data")
             nu = calibrate_profit_shares(X, gdp, pos["USA"])
         X = complete_flows(X, gdp, nu)
         # a country whose imports exceed its GDP-implied expenditure gets X[i, i] = 0

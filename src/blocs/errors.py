@@ -8,7 +8,8 @@ to fix it. The CLI maps them to exit codes: :class:`InputError` and its subclass
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "BlocsError",
@@ -44,11 +45,24 @@ class ConvergenceError(BlocsError, RuntimeError):
         self.result = result
 
 
-def closest(word: str, choices: Iterable[str]) -> str:
-    """A " (did you mean 'X'?)" suffix naming the closest of ``choices``, or ''."""
-    match = difflib.get_close_matches(str(word).upper(), [c.upper() for c in choices], n=1,
-                                      cutoff=0.5)
-    if not match:
-        return ""
-    lookup = {c.upper(): c for c in choices}
-    return f" (did you mean '{lookup[match[0]]}'?)"
+def closest(word: str, choices: Iterable[str], names: Mapping[str, str] | None = None) -> str:
+    """A " (did you mean 'X'?)" suffix naming the closest of ``choices``, or ''.
+
+    Similarity is difflib's ratio, with a bonus for a shared prefix (codes are mistyped at
+    the end more often than at the start) and, when ``names`` maps codes to country names,
+    for resemblance to the name ('CHA' -> 'CHN' China, not 'CHE' Switzerland).
+    """
+    target = str(word).upper()
+    best, best_score = "", 0.0
+    for choice in choices:
+        c = str(choice).upper()
+        score = difflib.SequenceMatcher(None, target, c).ratio()
+        if score < 0.5:
+            continue
+        prefix = len(os.path.commonprefix([target, c]))
+        score += 0.1 * min(prefix, 3)
+        if names and choice in names:
+            score += 0.5 * difflib.SequenceMatcher(None, target, names[choice].upper()).ratio()
+        if score > best_score:
+            best, best_score = str(choice), score
+    return f" (did you mean '{best}'?)" if best else ""

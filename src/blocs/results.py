@@ -14,7 +14,7 @@ Columns of :func:`country_table` (percent changes unless noted; models.md §1):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ COUNTRY_COLUMNS = (
 Weights = Literal["expenditure", "gdp", "none"]
 
 
-def _pct(x: np.ndarray) -> np.ndarray:
+def _pct(x: Any) -> np.ndarray:
     return 100.0 * (np.asarray(x) - 1.0)
 
 
@@ -63,19 +63,21 @@ def country_table(economy: Economy, sol: Solution) -> pd.DataFrame:
         deficit = np.where(np.abs(D0) > 0, 100.0 * (D1 - D0) / np.abs(D0), np.nan)
         exports = 100.0 * ((exp1 / Y1) / (exp0 / Y0) - 1.0)
         imports = 100.0 * ((imp1 / Y1) / (imp0 / Y0) - 1.0)
-    return pd.DataFrame({
-        "iso3": list(economy.iso3),
-        "name": list(economy.names),
-        "welfare_pct": _pct(sol.welfare_hat),
-        "deficit_change_pct": deficit,
-        "exports_gdp_pct": exports,
-        "imports_gdp_pct": imports,
-        "employment_pct": _pct(sol.L_hat),
-        "cpi_pct": _pct(sol.P_hat),
-        "tariff_revenue_pct": 100.0 * np.asarray(sol.R) / np.asarray(p.E),
-        "expenditure": np.asarray(p.E),
-        "gdp": Y0,
-    })
+    return pd.DataFrame(
+        {
+            "iso3": list(economy.iso3),
+            "name": list(economy.names),
+            "welfare_pct": _pct(sol.welfare_hat),
+            "deficit_change_pct": deficit,
+            "exports_gdp_pct": exports,
+            "imports_gdp_pct": imports,
+            "employment_pct": _pct(sol.L_hat),
+            "cpi_pct": _pct(sol.P_hat),
+            "tariff_revenue_pct": 100.0 * np.asarray(sol.R) / np.asarray(p.E),
+            "expenditure": np.asarray(p.E),
+            "gdp": Y0,
+        }
+    )
 
 
 def weighted_mean(values: pd.Series, weights: pd.Series | None) -> float:
@@ -88,9 +90,13 @@ def weighted_mean(values: pd.Series, weights: pd.Series | None) -> float:
     return float(np.sum(v[ok] * w[ok]) / np.sum(w[ok]))
 
 
-def group_summary(table: pd.DataFrame, groups: Mapping[str, Sequence[str]], *,
-                  weights: Weights = "expenditure",
-                  columns: Sequence[str] | None = None) -> pd.DataFrame:
+def group_summary(
+    table: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]],
+    *,
+    weights: Weights = "expenditure",
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Averages of the outcome columns over groups of countries.
 
     Args:
@@ -109,8 +115,7 @@ def group_summary(table: pd.DataFrame, groups: Mapping[str, Sequence[str]], *,
     rows = []
     for name, members in groups.items():
         sub = table[table["iso3"].isin(list(members))]
-        w = None if weights == "none" else sub["expenditure" if weights == "expenditure"
-                                                 else "gdp"]
+        w = None if weights == "none" else sub["expenditure" if weights == "expenditure" else "gdp"]
         row: dict[str, object] = {"group": name, "members": len(sub)}
         for c in cols:
             row[c] = weighted_mean(sub[c], w)

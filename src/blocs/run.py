@@ -51,21 +51,27 @@ class Run:
     countries: pd.DataFrame
     manifest: dict[str, Any]
 
-    def summary(self, rows: Sequence[str] = DEFAULT_ROWS, *,
-                weights: str = "expenditure") -> pd.DataFrame:
+    def summary(
+        self, rows: Sequence[str] = DEFAULT_ROWS, *, weights: str = "expenditure"
+    ) -> pd.DataFrame:
         """Countries and groups (``non-US``, ``EU27``, scenario groups, ``ALL``) as rows."""
         groups: dict[str, list[str]] = {}
         for row in rows:
             groups[row] = self.members(row)
-        return group_summary(self.countries, groups, weights=weights,  # type: ignore[arg-type]
-                             columns=COUNTRY_COLUMNS[2:])
+        return group_summary(
+            self.countries,
+            groups,
+            weights=weights,  # type: ignore[arg-type]
+            columns=COUNTRY_COLUMNS[2:],
+        )
 
     def members(self, row: str) -> list[str]:
         """Country codes of a row name: a code, a group, ``non-US`` / ``non-X``."""
         if row.lower().startswith("non-"):
             target = {"US": "USA"}.get(row[4:].upper(), row[4:])
-            excl = set(resolve_group(target, self.scenario.groups, self.economy,
-                                     where="--countries"))
+            excl = set(
+                resolve_group(target, self.scenario.groups, self.economy, where="--countries")
+            )
             return [c for c in self.economy.iso3 if c not in excl]
         return resolve_group(row, self.scenario.groups, self.economy, where="--countries")
 
@@ -84,8 +90,13 @@ def _economy_for(sc: Scenario) -> Economy:
     return load_dataset(data)
 
 
-def run_scenario(scenario: str | Path | Scenario, *, overrides: Mapping[str, Any] | None = None,
-                 tol: float = 1e-12, max_steps: int = 60) -> Run:
+def run_scenario(
+    scenario: str | Path | Scenario,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    tol: float = 1e-12,
+    max_steps: int = 60,
+) -> Run:
     """Load (if needed), compile and solve a scenario.
 
     Args:
@@ -99,8 +110,9 @@ def run_scenario(scenario: str | Path | Scenario, *, overrides: Mapping[str, Any
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if overrides:
         try:
-            model = imls.IMLS.model_validate({**sc.model.model_dump(exclude_unset=True),
-                                              **overrides})
+            model = imls.IMLS.model_validate(
+                {**sc.model.model_dump(exclude_unset=True), **overrides}
+            )
         except Exception as exc:  # pydantic ValidationError
             raise InputError(f"model overrides: {exc}") from None
         sc = sc.model_copy(update={"model": model})
@@ -121,8 +133,11 @@ def run_scenario(scenario: str | Path | Scenario, *, overrides: Mapping[str, Any
             "profit_share_us": _maybe(economy, sol.params.nu, "USA"),
             "profit_share_other_median": float(np.median(np.asarray(sol.params.nu))),
         },
-        "data": {"source": economy.source, "countries": economy.n,
-                 "checksum_sha256": economy.checksum},
+        "data": {
+            "source": economy.source,
+            "countries": economy.n,
+            "checksum_sha256": economy.checksum,
+        },
         "blocs_version": __version__,
         "solver": {
             "status": "converged" if bool(sol.converged) else "failed",
@@ -134,8 +149,13 @@ def run_scenario(scenario: str | Path | Scenario, *, overrides: Mapping[str, Any
             "solve_seconds": sol.seconds,
         },
     }
-    return Run(scenario=sc, economy=economy, solution=sol, countries=table[
-        list(COUNTRY_COLUMNS) + ["expenditure", "gdp"]], manifest=manifest)
+    return Run(
+        scenario=sc,
+        economy=economy,
+        solution=sol,
+        countries=table[list(COUNTRY_COLUMNS) + ["expenditure", "gdp"]],
+        manifest=manifest,
+    )
 
 
 def _maybe(economy: Economy, arr: Any, code: str) -> float | None:

@@ -147,8 +147,11 @@ class TariffRule(BaseModel):
         return v
 
     def operation(self) -> tuple[str, float | str]:
-        ops = {k: getattr(self, k) for k in ("rate", "add", "multiply", "cap", "floor")
-               if getattr(self, k) is not None}
+        ops = {
+            k: getattr(self, k)
+            for k in ("rate", "add", "multiply", "cap", "floor")
+            if getattr(self, k) is not None
+        }
         if len(ops) != 1:
             raise ValueError(
                 "give exactly one of rate, add, multiply, cap, floor "
@@ -233,8 +236,9 @@ def _validation_message(path: str, exc: ValidationError) -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
-def parse_scenario(doc: Mapping[str, Any], *, path: str = "<scenario>",
-                   base_dir: str | Path = ".") -> Scenario:
+def parse_scenario(
+    doc: Mapping[str, Any], *, path: str = "<scenario>", base_dir: str | Path = "."
+) -> Scenario:
     """Validate a scenario document (the TOML as a dict); errors name the key and index."""
     if not isinstance(doc, Mapping):
         raise ScenarioError(f"{path}: a scenario must be a TOML table")
@@ -304,8 +308,9 @@ def builtin_scenarios() -> dict[str, Path]:
 # Compiling to a Policy
 
 
-def resolve_group(name: str, groups: Mapping[str, Sequence[str]], economy: Economy, *,
-                  where: str = "") -> list[str]:
+def resolve_group(
+    name: str, groups: Mapping[str, Sequence[str]], economy: Economy, *, where: str = ""
+) -> list[str]:
     """Country codes of a code, a group (recursively) or ``ALL``.
 
     Raises:
@@ -332,7 +337,8 @@ def resolve_group(name: str, groups: Mapping[str, Sequence[str]], economy: Econo
             return
         names = list(economy.iso3) + list(BUILTIN_GROUPS) + [v[0] for v in user.values()]
         raise ScenarioError(
-            f"{where}: unknown country code or group '{item}'{closest(item, names)}"
+            f"{where}: unknown country code or group '{item}'"
+            f"{closest(item, names, dict(zip(economy.iso3, economy.names, strict=True)))}"
         )
 
     visit(name, ())
@@ -378,11 +384,15 @@ def compile_policy(sc: Scenario, economy: Economy) -> Policy:
                 for b, m in enumerate(imp):
                     new[a, b] = us_rate[m] if i == us else us_rate[i]
         elif op == "rate" and value == "OPTIMAL":
-            opt = np.array([
-                _safe(lambda c=economy.iso3[m]: optimal_tariff_closed_form(economy, sc.model, c),
-                      where)
-                for m in imp
-            ])
+            opt = np.array(
+                [
+                    _safe(
+                        lambda c=economy.iso3[m]: optimal_tariff_closed_form(economy, sc.model, c),
+                        where,
+                    )
+                    for m in imp
+                ]
+            )
             new = np.broadcast_to(opt[None, :], current.shape).copy()
         elif op == "rate":
             new = np.full_like(current, float(value))

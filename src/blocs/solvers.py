@@ -53,18 +53,19 @@ def _two_norm(f: jax.Array) -> jax.Array:
     return jnp.where(jnp.all(jnp.isfinite(f)), jnp.linalg.norm(f), jnp.inf)
 
 
-def _iterate(F: Callable[[jax.Array], jax.Array], x0: jax.Array, tol: float,
-             max_steps: int) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+def _iterate(
+    F: Callable[[jax.Array], jax.Array], x0: jax.Array, tol: float, max_steps: int
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
     """Damped Newton iterations; returns (x, (iterations, max_residual))."""
     f0 = F(x0)
 
     def cond(state: tuple) -> jax.Array:
-        _, f, k = state
+        _, f, k, stalled = state
         r = _inf_norm(f)
-        return (r > tol) & (k < max_steps) & jnp.isfinite(r)
+        return (r > tol) & (k < max_steps) & jnp.isfinite(r) & ~stalled
 
     def body(state: tuple) -> tuple:
-        x, f, k = state
+        x, f, k, _ = state
         J = jax.jacfwd(F)(x)
         dx = jnp.linalg.solve(J, -f)
         dx = jnp.where(jnp.isfinite(dx), dx, 0.0)
@@ -80,16 +81,26 @@ def _iterate(F: Callable[[jax.Array], jax.Array], x0: jax.Array, tol: float,
             alpha = 0.5 * alpha
             return alpha, F(x + alpha * dx), j + 1
 
-        alpha, f_new, _ = jax.lax.while_loop(ls_cond, ls_body, (1.0, F(x + dx), 0))
-        return x + alpha * dx, f_new, k + 1
+        alpha, f_new, j = jax.lax.while_loop(ls_cond, ls_body, (1.0, F(x + dx), 0))
+        # the line search found no decrease: Newton has stalled (stop rather than loop)
+        stalled = (j >= _MAX_HALVINGS) & ~(_two_norm(f_new) < n0)
+        x_new = jnp.where(stalled, x, x + alpha * dx)
+        f_new = jnp.where(stalled, f, f_new)
+        return x_new, f_new, k + 1, stalled
 
-    x, f, k = jax.lax.while_loop(cond, body, (x0, f0, jnp.asarray(0)))
+    x, f, k, _ = jax.lax.while_loop(cond, body, (x0, f0, jnp.asarray(0), jnp.asarray(False)))
     # aux values are floats: custom_root differentiates them (with zero tangent)
     return x, (k.astype(x.dtype), _inf_norm(f))
 
 
-def newton(fn: Callable[[jax.Array, Any], jax.Array], x0: jax.Array, args: Any = None, *,
-           tol: float = DEFAULT_TOL, max_steps: int = DEFAULT_MAX_STEPS) -> NewtonResult:
+def newton(
+    fn: Callable[[jax.Array, Any], jax.Array],
+    x0: jax.Array,
+    args: Any = None,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> NewtonResult:
     """Solve ``fn(x, args) = 0`` by damped Newton with an exact Jacobian.
 
     Args:
@@ -120,5 +131,9 @@ def newton(fn: Callable[[jax.Array, Any], jax.Array], x0: jax.Array, args: Any =
 
     x, (k, r) = jax.lax.custom_root(F, x0, solve, tangent_solve, has_aux=True)
     converged = (r <= tol) & jnp.isfinite(r)
-    return NewtonResult(x=x, converged=converged, iterations=jax.lax.stop_gradient(k).astype(jnp.int32),
-                        max_residual=jax.lax.stop_gradient(r))
+    return NewtonResult(
+        x=x,
+        converged=converged,
+        iterations=jax.lax.stop_gradient(k).astype(jnp.int32),
+        max_residual=jax.lax.stop_gradient(r),
+    )

@@ -27,8 +27,11 @@ SHARES_TOL = 1e-12
 FD_STEP = 1e-6
 FD_TOL = 1e-6
 
-SETTINGS = settings(max_examples=8, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 MODELS = [
     imls.IMLS(),
@@ -54,8 +57,15 @@ def economies(draw, n=4):
     countries = pd.DataFrame({"iso3": codes, "gdp": X.sum(axis=1)})
     eco = blocs.economy_from_tables(flows, countries)
     nu = rng.uniform(0.0, 0.3, size=n) * draw(st.sampled_from([0.0, 1.0]))
-    eco = eco.__class__(X=eco.X, t=eco.t, nu=jnp.asarray(nu), gdp=eco.gdp,
-                        us_tariff_2025=eco.us_tariff_2025, iso3=eco.iso3, names=eco.names)
+    eco = eco.__class__(
+        X=eco.X,
+        t=eco.t,
+        nu=jnp.asarray(nu),
+        gdp=eco.gdp,
+        us_tariff_2025=eco.us_tariff_2025,
+        iso3=eco.iso3,
+        names=eco.names,
+    )
     shock = rng.uniform(0.0, 0.5, size=(n, n))
     np.fill_diagonal(shock, 0.0)
     return eco, shock
@@ -81,8 +91,12 @@ def test_shares_walras_and_numeraire(case, k):
     assert abs(float(a.walras_residual)) < 1e-9
     assert abs(float(b.walras_residual)) < 1e-9
     for name in ("welfare_hat", "L_hat", "lam_new"):
-        np.testing.assert_allclose(np.asarray(getattr(a, name)), np.asarray(getattr(b, name)),
-                                   rtol=NUMERAIRE_TOL, atol=NUMERAIRE_TOL)
+        np.testing.assert_allclose(
+            np.asarray(getattr(a, name)),
+            np.asarray(getattr(b, name)),
+            rtol=NUMERAIRE_TOL,
+            atol=NUMERAIRE_TOL,
+        )
     # nominal outcomes scale by one common factor
     ratio = np.asarray(a.w_hat) / np.asarray(b.w_hat)
     np.testing.assert_allclose(ratio, ratio[0], rtol=NUMERAIRE_TOL)
@@ -90,20 +104,28 @@ def test_shares_walras_and_numeraire(case, k):
 
 @SETTINGS
 @given(economies(n=3), st.sampled_from(range(len(MODELS) - 1)))
-def test_autodiff_jacobian_matches_finite_differences(case, k):
+def test_jacobians_fast_rule_autodiff_and_finite_differences_agree(case, k):
+    """Three ways to the residual's Jacobian: the fast kernel rule, plain autodiff through
+    the N x N flows, and central finite differences."""
     eco, shock = case
     model = MODELS[k]
     p = imls.calibrate(eco, model)
     policy = imls.Policy(t=jnp.asarray(np.asarray(eco.t) + shock), d_hat=jnp.ones((3, 3)))
     static = imls._Static(model.revenue, model.deficits, model.numeraire)
-    x = jnp.asarray(np.random.default_rng(0).normal(0.0, 0.05, size=9))
-    J = jax.jacfwd(imls.residual)(x, (p, policy, static))
-    fd = np.zeros((9, 9))
-    for c in range(9):
-        e = np.zeros(9)
+    m = 6
+    x = jnp.asarray(np.random.default_rng(0).normal(0.0, 0.05, size=m))
+    args = (p, policy, static)
+    J = jax.jacfwd(imls.residual)(x, args)
+    J_ref = jax.jacfwd(imls.residual_reference)(x, args)
+    np.testing.assert_allclose(
+        np.asarray(imls.residual(x, args)), np.asarray(imls.residual_reference(x, args)), atol=1e-13
+    )
+    np.testing.assert_allclose(np.asarray(J), np.asarray(J_ref), atol=1e-12)
+    fd = np.zeros((m, m))
+    for c in range(m):
+        e = np.zeros(m)
         e[c] = FD_STEP
-        fd[:, c] = (imls.residual(x + e, (p, policy, static))
-                    - imls.residual(x - e, (p, policy, static))) / (2 * FD_STEP)
+        fd[:, c] = (imls.residual(x + e, args) - imls.residual(x - e, args)) / (2 * FD_STEP)
     np.testing.assert_allclose(np.asarray(J), fd, atol=FD_TOL)
 
 
@@ -113,10 +135,11 @@ def test_welfare_gradient_through_equilibrium_matches_finite_differences():
     n = 4
     X = rng.lognormal(size=(n, n)) + 5 * np.eye(n)
     codes = [f"K{k:02d}" for k in range(n)]
-    flows = pd.DataFrame([(codes[i], codes[j], X[i, j]) for i in range(n) for j in range(n)],
-                         columns=["exporter", "importer", "value"])
-    eco = blocs.economy_from_tables(flows, pd.DataFrame({"iso3": codes,
-                                                         "gdp": X.sum(axis=1)}))
+    flows = pd.DataFrame(
+        [(codes[i], codes[j], X[i, j]) for i in range(n) for j in range(n)],
+        columns=["exporter", "importer", "value"],
+    )
+    eco = blocs.economy_from_tables(flows, pd.DataFrame({"iso3": codes, "gdp": X.sum(axis=1)}))
     p = imls.calibrate(eco, imls.IMLS())
 
     def home_welfare(rate):

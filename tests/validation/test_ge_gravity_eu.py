@@ -34,14 +34,20 @@ def setup():
     late = df[(df.year == 2014) & (df.eu_enlargement == 1)]
     early = df[(df.year == 2000) & (df.eu_enlargement == 1)]
     pairs = set(map(tuple, late[["exporter", "importer"]].values)) - set(
-        map(tuple, early[["exporter", "importer"]].values))
+        map(tuple, early[["exporter", "importer"]].values)
+    )
     return eco, pairs
 
 
 def _solve(eco, pairs, deficits):
-    model = imls.IMLS(trade_elasticity=4.0, labour_supply_elasticity=0.0,
-                      profit_shares="zero", pass_through="none", deficits=deficits,
-                      numeraire="world_income")
+    model = imls.IMLS(
+        trade_elasticity=4.0,
+        labour_supply_elasticity=0.0,
+        profit_shares="zero",
+        pass_through="none",
+        deficits=deficits,
+        numeraire="world_income",
+    )
     d_hat = np.ones((eco.n, eco.n))
     for e, i in pairs:
         # the pair's baseline share is multiplied by exp(b): d_hat**(-eps) = exp(b)
@@ -74,10 +80,10 @@ def test_same_through_scenario_file(setup, tmp_path):
     eco, pairs = setup
     # one rule per new pair is long; group the new members and the old members instead
     new_members = sorted({e for e, _ in pairs} & {i for _, i in pairs})
-    toml = f"""
+    toml = """
 [scenario]
 name = "eu-enlargement"
-data = {{ flows = "flows.csv" }}
+data = { flows = "flows.csv" }
 
 [model]
 labour_supply_elasticity = 0
@@ -86,8 +92,10 @@ pass_through = "none"
 numeraire = "world_income"
 """
     for e, i in sorted(pairs):
-        toml += (f'\n[[trade_costs]]\nexporters = ["{e}"]\nimporters = ["{i}"]\n'
-                 f"partial_effect = {PARTIAL_EFFECT}\n")
+        toml += (
+            f'\n[[trade_costs]]\nexporters = ["{e}"]\nimporters = ["{i}"]\n'
+            f"partial_effect = {PARTIAL_EFFECT}\n"
+        )
     (tmp_path / "eu.toml").write_text(toml)
     run = blocs.run_scenario(tmp_path / "eu.toml")
     got = run.countries.set_index("iso3")["welfare_pct"]

@@ -13,11 +13,19 @@ import pytest
 
 import blocs
 
-EU25 = ("AUT BEL BGR CYP DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL "
-        "PRT ROU SVN SWE").split()
+EU25 = (
+    "AUT BEL BGR CYP DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL "
+    "PRT ROU SVN SWE"
+).split()
 
-COLS = ("welfare_pct", "deficit_change_pct", "exports_gdp_pct", "imports_gdp_pct",
-        "employment_pct", "cpi_pct")
+COLS = (
+    "welfare_pct",
+    "deficit_change_pct",
+    "exports_gdp_pct",
+    "imports_gdp_pct",
+    "employment_pct",
+    "cpi_pct",
+)
 COLS_T2 = ("welfare_pct", "deficit_change_pct", "employment_pct", "cpi_pct")
 
 # (scenario, row) -> published values (strings keep the printed precision)
@@ -46,8 +54,12 @@ def tolerance(printed: str) -> float:
 
 @pytest.fixture(scope="module")
 def runs():
-    names = ("liberation-day", "liberation-day-lump-sum", "liberation-day-optimal",
-             "liberation-day-reciprocal")
+    names = (
+        "liberation-day",
+        "liberation-day-lump-sum",
+        "liberation-day-optimal",
+        "liberation-day-reciprocal",
+    )
     return {name: blocs.run_scenario(name) for name in names}
 
 

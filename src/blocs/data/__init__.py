@@ -17,8 +17,7 @@ import pandas as pd
 from blocs.economy import Economy, economy_from_tables
 from blocs.errors import DataError
 
-__all__ = ["DATASETS", "data_path", "load_dataset", "load_economy", "load_world2023",
-           "read_table"]
+__all__ = ["DATASETS", "data_path", "load_dataset", "load_economy", "load_world2023", "read_table"]
 
 #: Names of the embedded data sets.
 DATASETS = ("world2023",)
@@ -56,14 +55,18 @@ def load_world2023(calibrate: str = "auto") -> Economy:
     flows = pd.read_csv(data_path("world2023", "trade.csv.gz"))
     countries = pd.read_csv(data_path("world2023", "countries.csv.gz"))
     return economy_from_tables(
-        flows, countries, calibrate=calibrate, flows_label="world2023/trade.csv",
+        flows,
+        countries,
+        calibrate=calibrate,
+        flows_label="world2023/trade.csv",
         countries_label="world2023/countries.csv",
         source="world2023: CEPII BACI 2023 (HS22, V202501) via IMLS (2025); WDI GDP",
     )
 
 
-def load_economy(flows: str | Path, countries: str | Path | None = None, *,
-                 calibrate: str = "auto") -> Economy:
+def load_economy(
+    flows: str | Path, countries: str | Path | None = None, *, calibrate: str = "auto"
+) -> Economy:
     """Load the user's data as an :class:`Economy`.
 
     Args:
@@ -82,20 +85,26 @@ def load_economy(flows: str | Path, countries: str | Path | None = None, *,
                 f"{flows}: no domestic flows (exporter == importer), so GDP is needed: "
                 "pass a countries table with iso3, gdp"
             )
-        val = next((c for c in ("value", "value_kusd", "flow", "trade") if c in f.columns),
-                   None)
+        val = next((c for c in ("value", "value_kusd", "flow", "trade") if c in f.columns), None)
         if val is None:
             raise DataError(f"{flows}: no value column (value, value_kusd, flow or trade)")
         sales = f.groupby(f["exporter"].astype(str).str.upper())[val].sum()
-        codes = sorted(set(f["exporter"].astype(str).str.upper())
-                       | set(f["importer"].astype(str).str.upper()))
+        codes = sorted(
+            set(f["exporter"].astype(str).str.upper()) | set(f["importer"].astype(str).str.upper())
+        )
         c = pd.DataFrame({"iso3": codes, "gdp": [float(sales.get(k, 0.0)) for k in codes]})
         clabel = f"{flows} (GDP from total sales)"
     else:
         c = read_table(countries)
         clabel = str(countries)
-    return economy_from_tables(f, c, calibrate=calibrate, flows_label=str(flows),
-                               countries_label=clabel, source=f"user data: {flows}")
+    return economy_from_tables(
+        f,
+        c,
+        calibrate=calibrate,
+        flows_label=str(flows),
+        countries_label=clabel,
+        source=f"user data: {flows}",
+    )
 
 
 def load_dataset(name: str) -> Economy:

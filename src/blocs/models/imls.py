@@ -6,7 +6,8 @@ Eaton-Kortum / Armington (``profit_shares="zero"``, ``pass_through="none"``,
 ``labour_supply_elasticity=0``) and the ``ge_gravity`` endowment model.
 
 Notation (see :mod:`blocs._conventions`): ``j``/``i`` exporter, ``i``/``n`` importer; arrays
-``[exporter, importer]``. Unknowns ``w_hat``, ``E_hat``, ``L_hat`` (3N), solved in logs.
+``[exporter, importer]``. Unknowns ``w_hat`` and ``L_hat`` (2N, solved in logs); ``E_hat``
+follows from (2) in closed form given them (revenue is a cost-determined share of spending).
 
     A[j, i]       = lambda[j, i] (w_hat[j] / L_hat[j]**psi)**(-eps) tau_hat[j, i]**(-eps phi[i])
                     d_hat[j, i]**(-eps)
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError, InputError
+from blocs.models._kernel import sales_kernel, share_kernel
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, newton
 
 __all__ = [
@@ -142,10 +144,7 @@ def calibrate(economy: Economy, model: IMLS | None = None) -> Params:
     t0 = jnp.asarray(economy.t)
     E = jnp.sum((1.0 + t0) * X, axis=0)
     R0 = jnp.sum(t0 * X, axis=0)
-    if model.profit_shares == "zero":
-        nu = jnp.zeros(economy.n)
-    else:
-        nu = jnp.asarray(economy.nu)
+    nu = jnp.zeros(economy.n) if model.profit_shares == "zero" else jnp.asarray(economy.nu)
     # Y[i] = sum_n (1 - nu_n) X[i, n] + nu_i E[i]   (with nu = 0: total sales)
     Y = jnp.sum((1.0 - nu)[None, :] * X, axis=1) + nu * (E - R0)
     T = E - Y - R0
@@ -256,20 +255,79 @@ def _evaluate(x, p: Params, policy: Policy) -> _Outcome:
     return _Outcome(w_hat, E_hat, L_hat, A, lam_new, P_hat, X_new, R, w_hat * L_hat * p.Y)
 
 
-def residual(x, args):
-    """Scaled residual of (1)-(3) and the numeraire; ``args = (params, policy, static)``."""
-    p, policy, st = args
-    o = _evaluate(x, p, policy)
-    r1 = producer_income(p, o.X_new) / o.wLY - 1.0
+class _Aggregates(NamedTuple):
+    w_hat: jax.Array
+    E_hat: jax.Array
+    L_hat: jax.Array
+    P_hat: jax.Array
+    R: jax.Array
+    wLY: jax.Array
+    sales: jax.Array
+
+
+def expenditure(p: Params, wLY, u, deficits: str):
+    """``E_hat E`` from (2), in closed form: ``E' (1 - u) = w L Y + deficit term``.
+
+    ``u[i] = sum_j lambda'[j, i] t'[j, i] / (1 + t'[j, i])`` is the revenue share of spending
+    (it depends on costs only), so revenue ``R = u E'`` and (2) is linear in ``E'``.
+    """
+    return (wLY + deficit_term(p, wLY, None, deficits)) / (1.0 - u)
+
+
+def _aggregates(x, p: Params, policy: Policy, deficits: str) -> _Aggregates:
+    """The N-vectors the equilibrium conditions need, through the fast trade kernels.
+
+    ``x = [log w_hat, log L_hat]`` (2N); ``E_hat`` follows from (2) in closed form.
+    """
+    n = p.E.shape[0]
+    w_hat, L_hat = jnp.exp(x[:n]), jnp.exp(x[n:])
+    logc = x[:n] - p.psi * x[n:]  # log(w_hat / L_hat**psi)
+    tau_hat = (1.0 + policy.t) / (1.0 + p.t0)
+    B = p.lam * tau_hat ** (-p.eps * p.phi[None, :]) * policy.d_hat ** (-p.eps)
+    W1 = 1.0 / (1.0 + policy.t)
+    W2 = policy.t / (1.0 + policy.t)
+    logS, u = share_kernel(logc, B, W2, p.eps)
+    wLY = w_hat * L_hat * p.Y
+    Ez = expenditure(p, wLY, u, deficits)
+    v = sales_kernel(logc, (1.0 - p.nu) * Ez, B, W1, p.eps)
+    E_hat = Ez / p.E
+    P_hat = (E_hat / w_hat) ** (1.0 - p.phi) * jnp.exp(-logS / p.eps)
+    sales = v + p.nu * Ez * (1.0 - u)  # producer_income(p, X') without forming X'
+    return _Aggregates(w_hat, E_hat, L_hat, P_hat, Ez * u, wLY, sales)
+
+
+def _conditions(g: _Aggregates, p: Params, st: Any) -> jax.Array:
+    """(1) market clearing (the last replaced by the numeraire) and (3) labour supply."""
+    r1 = g.sales / g.wLY - 1.0
     if st.numeraire == "price_index":
-        num = jnp.sum((o.P_hat - 1.0) * p.E) / jnp.sum(p.E)
+        num = jnp.sum((g.P_hat - 1.0) * p.E) / jnp.sum(p.E)
     else:
-        num = jnp.sum(o.wLY) / jnp.sum(p.Y) - 1.0
+        num = jnp.sum(g.wLY) / jnp.sum(p.Y) - 1.0
     r1 = r1.at[-1].set(num)
-    r2 = (o.R + o.wLY + deficit_term(p, o.wLY, o.R, st.deficits)) / (o.E_hat * p.E) - 1.0
-    relief = tax_relief(p, o.R, o.wLY, st.revenue)
-    r3 = jnp.log(o.L_hat) - p.kappa * jnp.log(relief * o.w_hat / o.P_hat)
-    return jnp.concatenate([r1, r2, r3])
+    relief = tax_relief(p, g.R, g.wLY, st.revenue)
+    r3 = jnp.log(g.L_hat) - p.kappa * jnp.log(relief * g.w_hat / g.P_hat)
+    return jnp.concatenate([r1, r3])
+
+
+def residual(x, args):
+    """Scaled residual; ``x = [log w_hat, log L_hat]``, ``args = (params, policy, static)``.
+
+    Components: (1) relative market clearing, the last replaced by the numeraire, and (3)
+    log labour supply; shape (2N,). (2) holds exactly by construction of ``E_hat``.
+    """
+    p, policy, st = args
+    return _conditions(_aggregates(x, p, policy, st.deficits), p, st)
+
+
+def residual_reference(x, args):
+    """The same residual computed through the full N x N flows (plain autodiff; tests)."""
+    p, policy, st = args
+    n = p.E.shape[0]
+    g0 = _aggregates(x, p, policy, st.deficits)  # for E_hat only
+    xx = jnp.concatenate([x[:n], jnp.log(g0.E_hat), x[n:]])
+    o = _evaluate(xx, p, policy)
+    g = _Aggregates(o.w_hat, o.E_hat, o.L_hat, o.P_hat, o.R, o.wLY, producer_income(p, o.X_new))
+    return _conditions(g, p, st)
 
 
 # ----------------------------------------------------------------------------------------
@@ -314,8 +372,20 @@ class Solution:
 jax.tree_util.register_dataclass(
     Solution,
     data_fields=[
-        "w_hat", "E_hat", "L_hat", "P_hat", "lam_new", "X_new", "R", "welfare_hat", "params",
-        "policy", "converged", "iterations", "max_residual", "walras_residual",
+        "w_hat",
+        "E_hat",
+        "L_hat",
+        "P_hat",
+        "lam_new",
+        "X_new",
+        "R",
+        "welfare_hat",
+        "params",
+        "policy",
+        "converged",
+        "iterations",
+        "max_residual",
+        "walras_residual",
     ],
     meta_fields=["seconds", "options"],
 )
@@ -328,35 +398,110 @@ def welfare(p: Params, o: _Outcome, revenue_rule: str):
     return delta * o.E_hat / o.P_hat + (1.0 - delta) * o.w_hat * o.L_hat / o.P_hat
 
 
-def _solve_core(p: Params, policy: Policy, st: _Static, tol: float, max_steps: int) -> Solution:
+def _solve_core(
+    p: Params, policy: Policy, st: _Static, tol: float, max_steps: int, x0: jax.Array | None = None
+) -> Solution:
     n = p.E.shape[0]
-    x0 = jnp.zeros(3 * n)
+    if x0 is None:
+        x0 = jnp.zeros(2 * n)
     res = newton(residual, x0, (p, policy, st), tol=tol, max_steps=max_steps)
-    o = _evaluate(res.x, p, policy)
+    g = _aggregates(res.x, p, policy, st.deficits)
+    o = _evaluate(jnp.concatenate([res.x[:n], jnp.log(g.E_hat), res.x[n:]]), p, policy)
     walras = producer_income(p, o.X_new)[-1] / o.wLY[-1] - 1.0
     return Solution(
-        w_hat=o.w_hat, E_hat=o.E_hat, L_hat=o.L_hat, P_hat=o.P_hat, lam_new=o.lam_new,
-        X_new=o.X_new, R=o.R, welfare_hat=welfare(p, o, st.revenue), params=p, policy=policy,
-        converged=res.converged, iterations=res.iterations, max_residual=res.max_residual,
+        w_hat=o.w_hat,
+        E_hat=o.E_hat,
+        L_hat=o.L_hat,
+        P_hat=o.P_hat,
+        lam_new=o.lam_new,
+        X_new=o.X_new,
+        R=o.R,
+        welfare_hat=welfare(p, o, st.revenue),
+        params=p,
+        policy=policy,
+        converged=res.converged,
+        iterations=res.iterations,
+        max_residual=res.max_residual,
         walras_residual=walras,
-        options=(("revenue", st.revenue), ("deficits", st.deficits),
-                 ("numeraire", st.numeraire)),
+        options=(("revenue", st.revenue), ("deficits", st.deficits), ("numeraire", st.numeraire)),
     )
 
 
 _solve_jit = jax.jit(_solve_core, static_argnames=("st", "tol", "max_steps"))
 
 
-def solve_params(p: Params, policy: Policy, *, revenue: str = "income_tax_relief",
-                 deficits: str = "fixed_share_of_world_income",
-                 numeraire: str = "price_index", tol: float = DEFAULT_TOL,
-                 max_steps: int = DEFAULT_MAX_STEPS) -> Solution:
+def solve_params(
+    p: Params,
+    policy: Policy,
+    *,
+    revenue: str = "income_tax_relief",
+    deficits: str = "fixed_share_of_world_income",
+    numeraire: str = "price_index",
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> Solution:
     """Solve from calibrated arrays: pure, jittable, vmappable and differentiable.
 
     ``deficits="balanced"`` here means ``T`` is ignored (``p`` already balanced); use
     :func:`solve` for the full two-step treatment. Never raises: check ``converged``.
     """
     return _solve_core(p, policy, _Static(revenue, deficits, numeraire), tol, max_steps)
+
+
+def _x_of(sol: Solution) -> jax.Array:
+    return jnp.log(jnp.concatenate([sol.w_hat, sol.L_hat]))
+
+
+#: Numbers of continuation steps tried, in turn, when a direct solve fails.
+CONTINUATION_STEPS = (4, 16)
+
+
+def _solve_with_continuation(
+    p: Params, policy: Policy, st: _Static, tol: float, max_steps: int
+) -> tuple[Solution, Solution | None]:
+    """Direct Newton; if it fails, walk from the baseline to ``policy`` in steps.
+
+    Large shocks can start Newton where the equations are undefined (e.g. income-tax relief
+    when tariff revenue at baseline quantities exceeds labour income). Moving the tariffs and
+    trade costs gradually, warm-starting each step, reaches such equilibria.
+
+    Returns:
+        The solution (converged or not) and the last converged intermediate step, if any.
+    """
+    sol = _solve_jit(p, policy, st, tol, max_steps)
+    if bool(sol.converged):
+        return sol, None
+    t0 = p.t0
+    last_good: Solution | None = None
+    for steps in CONTINUATION_STEPS:
+        x = jnp.zeros(2 * p.E.shape[0])
+        for k in range(1, steps + 1):
+            s = k / steps
+            step = Policy(t=t0 + s * (policy.t - t0), d_hat=policy.d_hat**s)
+            sol = _solve_jit(p, step, st, tol, max_steps, x)
+            if not bool(sol.converged):
+                break
+            last_good = sol
+            x = _x_of(sol)
+        else:
+            return sol, None
+    return sol, last_good
+
+
+def _failure_hint(p: Params, near: Solution | None, st: _Static, names: tuple[str, ...]) -> str:
+    """Why a solve may have failed, from the last converged continuation step."""
+    if near is None or st.revenue != "income_tax_relief":
+        return ""
+    ratio = np.asarray(near.R) / np.asarray(near.w_hat * near.L_hat * p.Y)
+    worst = np.argsort(-ratio)[:3]
+    if ratio[worst[0]] < 0.8:
+        return ""
+    listed = ", ".join(f"{names[k]} ({100 * ratio[k]:.0f} %)" for k in worst if ratio[k] > 0.8)
+    return (
+        " Under revenue='income_tax_relief' tariff revenue replaces a labour-income tax, and "
+        f"here revenue approaches or exceeds labour income in {listed}: the model is "
+        "undefined there. Use revenue='lump_sum' (or drop these economies, or smaller tariffs)."
+    )
 
 
 def _check_policy(economy: Economy, policy: Policy) -> Policy:
@@ -386,8 +531,9 @@ def _check_policy(economy: Economy, policy: Policy) -> Policy:
     return Policy(t=t, d_hat=d)
 
 
-def balanced_params(economy: Economy, model: IMLS, *, tol: float = DEFAULT_TOL,
-                    max_steps: int = DEFAULT_MAX_STEPS) -> tuple[Params, Solution]:
+def balanced_params(
+    economy: Economy, model: IMLS, *, tol: float = DEFAULT_TOL, max_steps: int = DEFAULT_MAX_STEPS
+) -> tuple[Params, Solution]:
     """The baseline re-based on a world without deficits (Ossa 2014's purge).
 
     Solves the model at unchanged tariffs with the deficit term set to zero, then takes that
@@ -402,7 +548,8 @@ def balanced_params(economy: Economy, model: IMLS, *, tol: float = DEFAULT_TOL,
     if not bool(sol.converged):
         raise ConvergenceError(
             f"could not balance the baseline (max residual {float(sol.max_residual):.3g}); "
-            "try deficits='fixed_share_of_world_income'", sol
+            "try deficits='fixed_share_of_world_income'",
+            sol,
         )
     E_new = sol.E_hat * p.E
     Y_new = sol.w_hat * sol.L_hat * p.Y
@@ -411,9 +558,15 @@ def balanced_params(economy: Economy, model: IMLS, *, tol: float = DEFAULT_TOL,
     return pb, sol
 
 
-def solve(economy: Economy, policy: Policy | Any, model: IMLS | None = None, *,
-          tol: float = DEFAULT_TOL, max_steps: int = DEFAULT_MAX_STEPS,
-          throw: bool = True) -> Solution:
+def solve(
+    economy: Economy,
+    policy: Policy | Any,
+    model: IMLS | None = None,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    throw: bool = True,
+) -> Solution:
     """Solve the counterfactual ``policy`` on ``economy`` under ``model``.
 
     Args:
@@ -446,21 +599,25 @@ def solve(economy: Economy, policy: Policy | Any, model: IMLS | None = None, *,
         p = calibrate(economy, model)
     st = _Static(model.revenue, model.deficits, model.numeraire)
     start = time.perf_counter()
-    sol = _solve_jit(p, policy, st, tol, max_steps)
+    sol, near = _solve_with_continuation(p, policy, st, tol, max_steps)
     jax.block_until_ready(sol.w_hat)
     sol = dataclasses.replace(sol, seconds=time.perf_counter() - start)
     if throw and not bool(sol.converged):
         raise ConvergenceError(
-            f"the equilibrium did not converge in {int(sol.iterations)} Newton steps "
+            f"the equilibrium did not converge in {int(sol.iterations)} Newton steps, also "
+            f"when approached in up to {CONTINUATION_STEPS[-1]} smaller steps "
             f"(largest relative residual {float(sol.max_residual):.3g}, tolerance {tol:g}). "
             "Try: smaller tariff changes (solve in steps), max_steps larger, tol larger, or "
-            "check the data for countries with tiny flows.", sol
+            "check the data for countries with tiny flows."
+            + _failure_hint(p, near, st, economy.iso3),
+            sol,
         )
     return sol
 
 
-def optimal_tariff_closed_form(economy: Economy, model: IMLS | None = None,
-                               country: str = "USA") -> float:
+def optimal_tariff_closed_form(
+    economy: Economy, model: IMLS | None = None, country: str = "USA"
+) -> float:
     """The paper's uniform unilateral optimal tariff for ``country`` (models.md §1).
 
     ``t* = 1 / ((1 + delta_i eps) phi_i - 1)`` with
