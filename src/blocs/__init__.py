@@ -18,6 +18,12 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from blocs.data import load_economy, load_world2023  # noqa: E402
+from blocs.data.multisector import (  # noqa: E402
+    cp2015_nafta_tariffs,
+    load_cp2015,
+    load_icio2022,
+    load_io_coefficients,
+)
 from blocs.economy import Economy, economy_from_tables  # noqa: E402
 from blocs.errors import (  # noqa: E402
     BlocsError,
@@ -25,6 +31,12 @@ from blocs.errors import (  # noqa: E402
     DataError,
     InputError,
     ScenarioError,
+)
+from blocs.models.caliendo_parro import (  # noqa: E402
+    MultiSectorEconomy,
+    MultiSectorEquilibrium,
+    balanced_baseline,
+    solve_multisector,
 )
 from blocs.models.imls import IMLS, Policy, Solution, optimal_tariff_closed_form, solve  # noqa: E402
 from blocs.results import country_table, group_summary  # noqa: E402
@@ -46,23 +58,31 @@ __all__ = [
     "DataError",
     "Economy",
     "InputError",
+    "MultiSectorEconomy",
+    "MultiSectorEquilibrium",
     "Policy",
     "Run",
     "Scenario",
     "ScenarioError",
     "Solution",
     "__version__",
+    "balanced_baseline",
     "builtin_scenarios",
+    "cp2015_nafta_tariffs",
     "compile_policy",
     "country_table",
     "economy_from_tables",
     "group_summary",
     "liberation_day_tariffs",
+    "load_cp2015",
     "load_economy",
+    "load_icio2022",
+    "load_io_coefficients",
     "load_scenario",
     "load_world2023",
     "optimal_tariff_closed_form",
     "run_scenario",
     "solve",
+    "solve_multisector",
     "write_run",
 ]
