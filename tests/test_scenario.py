@@ -172,3 +172,40 @@ def test_missing_file_and_unknown_builtin(tmp_path):
 def test_missing_scenario_table():
     with pytest.raises(ScenarioError, match=r"missing the \[scenario\] table"):
         parse_scenario({"tariffs": []})
+
+
+def test_unknown_sector_on_multisector_data(tmp_path):
+    path = write(tmp_path, '[scenario]\nname = "t"\ndata = "icio2022"\n[[tariffs]]\n'
+                 'importers = ["USA"]\nexporters = ["CHN"]\nrate = 0.1\nsectors = ["C30"]\n')
+    sc = load_scenario(path)
+    eco = blocs.load_icio2022()
+    with pytest.raises(ScenarioError, match=r"tariffs\[0\]\.sectors: unknown sector or sector "
+                       r"group 'C30' \(did you mean 'C301'\?\)"):
+        compile_policy(sc, eco)
+
+
+def test_variants_are_checked(tmp_path):
+    path = write(tmp_path, BASE + '[[variants]]\nname = "v"\nmodel = { revenue = "x" }\n')
+    with pytest.raises(ScenarioError, match=r"variants\[0\]\.model\.revenue: unknown value"):
+        load_scenario(path)
+
+
+def test_agreement_and_retaliation_semantics(tmp_path, world):
+    path = write(tmp_path, BASE + """
+[[tariffs]]
+importers = ["USA"]
+exporters = ["ALL"]
+rate = 0.3
+[[agreements]]
+members = ["USA", "CAN"]
+external_tariff = 0.05
+[[retaliation]]
+by = ["EU27"]
+against = ["USA"]
+rule = "mirror"
+""")
+    t = np.asarray(compile_policy(load_scenario(path), world).t)
+    us, ca, de, cn = (world.index(c) for c in ("USA", "CAN", "DEU", "CHN"))
+    assert t[ca, us] == 0.0 and t[us, ca] == 0.0  # free trade inside
+    assert t[cn, us] == pytest.approx(0.05) and t[cn, ca] == pytest.approx(0.05)  # external
+    assert t[us, de] == pytest.approx(t[de, us]) == pytest.approx(0.05)  # EU mirrors

@@ -23,7 +23,15 @@ from blocs.economy import Economy
 from blocs.errors import InputError
 from blocs.models.imls import Solution
 
-__all__ = ["COUNTRY_COLUMNS", "country_table", "group_summary", "weighted_mean"]
+__all__ = [
+    "COUNTRY_COLUMNS",
+    "MULTISECTOR_COLUMNS",
+    "SECTOR_COLUMNS",
+    "country_table",
+    "group_summary",
+    "multisector_tables",
+    "weighted_mean",
+]
 
 COUNTRY_COLUMNS = (
     "iso3",
@@ -121,3 +129,68 @@ def group_summary(
             row[c] = weighted_mean(sub[c], w)
         rows.append(row)
     return pd.DataFrame(rows).set_index("group")
+
+
+#: Extra country columns of the multi-sector model (models.md §2).
+MULTISECTOR_COLUMNS = ("tot_pct", "vot_pct", "welfare_linear_pct", "real_wage_pct")
+SECTOR_COLUMNS = ("iso3", "sector", "output_pct", "exports_pct", "imports_pct", "price_pct")
+
+
+def multisector_tables(eq: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Country and country-sector tables of a multi-sector equilibrium.
+
+    Country columns: :data:`COUNTRY_COLUMNS` (``employment_pct`` is 0: labour is fixed;
+    ``cpi_pct`` is the change of ``prod_s P[n, s]**alpha[n, s]``; revenue is over baseline
+    income) plus :data:`MULTISECTOR_COLUMNS`: ``welfare_pct`` is the exact real-income
+    change, ``welfare_linear_pct = tot_pct + vot_pct`` the paper's first-order decomposition.
+    """
+    base = eq.baseline
+    n = base.n
+    off = (1.0 - np.eye(n))[:, :, None]
+    X0 = np.asarray(base.X)
+    X1 = np.asarray(eq.X_new)
+    va0 = np.asarray(base.value_added)
+    va1 = np.asarray(eq.w_hat) * va0
+    exp0, exp1 = (X0 * off).sum(axis=(1, 2)), (X1 * off).sum(axis=(1, 2))
+    imp0, imp1 = (X0 * off).sum(axis=(0, 2)), (X1 * off).sum(axis=(0, 2))
+    D0 = np.asarray(base.D)
+    D1 = np.asarray(eq.D_new)
+    alpha = np.asarray(base.alpha)
+    cpi = np.exp(np.sum(alpha * np.log(np.asarray(eq.P_hat)), axis=1))
+    income0 = np.asarray(base.income)
+    revenue1 = np.sum(np.asarray(eq.t_new) * X1, axis=(0, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deficit = np.where(np.abs(D0) > 0, 100.0 * (D1 - D0) / np.abs(D0), np.nan)
+        exports = 100.0 * ((exp1 / va1) / (exp0 / va0) - 1.0)
+        imports = 100.0 * ((imp1 / va1) / (imp0 / va0) - 1.0)
+    countries = pd.DataFrame(
+        {
+            "iso3": list(base.iso3),
+            "name": list(base.names),
+            "welfare_pct": np.asarray(eq.welfare_pct),
+            "deficit_change_pct": deficit,
+            "exports_gdp_pct": exports,
+            "imports_gdp_pct": imports,
+            "employment_pct": np.zeros(n),
+            "cpi_pct": 100.0 * (cpi - 1.0),
+            "tariff_revenue_pct": 100.0 * revenue1 / income0,
+            "tot_pct": np.asarray(eq.tot_pct),
+            "vot_pct": np.asarray(eq.vot_pct),
+            "welfare_linear_pct": np.asarray(eq.welfare_linear_pct),
+            "real_wage_pct": np.asarray(eq.real_wage_pct),
+            "expenditure": income0,
+            "gdp": va0,
+        }
+    )
+    S = len(base.sectors)
+    sectors = pd.DataFrame(
+        {
+            "iso3": np.repeat(list(base.iso3), S),
+            "sector": list(base.sectors) * n,
+            "output_pct": np.asarray(eq.output_pct).reshape(-1),
+            "exports_pct": np.asarray(eq.exports_pct).reshape(-1),
+            "imports_pct": np.asarray(eq.imports_pct).reshape(-1),
+            "price_pct": np.asarray(eq.price_pct).reshape(-1),
+        }
+    )
+    return countries, sectors

@@ -10,24 +10,32 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import jax
 import numpy as np
 import pandas as pd
 
 from blocs.data import load_dataset, load_economy
-from blocs.economy import Economy
 from blocs.errors import InputError
 from blocs.models import imls
-from blocs.results import COUNTRY_COLUMNS, country_table, group_summary
+from blocs.results import COUNTRY_COLUMNS, country_table, group_summary, multisector_tables
 from blocs.scenario import DataSpec, Scenario, compile_policy, load_scenario, resolve_group
 
-__all__ = ["Run", "atomic_write_text", "default_groups", "run_scenario", "write_run"]
+__all__ = [
+    "Run",
+    "atomic_write_text",
+    "run_scenario",
+    "run_variants",
+    "write_run",
+]
 
 #: Rows of the printed summary by default (EU27 and non-US are groups).
 DEFAULT_ROWS = ("USA", "CHN", "EU27", "CAN", "MEX", "JPN", "non-US")
@@ -39,17 +47,30 @@ class Run:
 
     Attributes:
         scenario: the parsed scenario.
-        economy: the baseline economy.
-        solution: the equilibrium (:class:`blocs.models.imls.Solution`).
-        countries: one row per country, columns :data:`blocs.results.COUNTRY_COLUMNS`.
+        economy: the baseline (:class:`~blocs.economy.Economy` or
+            :class:`~blocs.models.caliendo_parro.MultiSectorEconomy`).
+        solution: the equilibrium (:class:`blocs.models.imls.Solution` or
+            :class:`~blocs.models.caliendo_parro.MultiSectorEquilibrium`).
+        countries: one row per country, columns :data:`blocs.results.COUNTRY_COLUMNS`
+            (plus :data:`~blocs.results.MULTISECTOR_COLUMNS` for the multi-sector model).
         manifest: scenario, parameters, data checksum, version, solver diagnostics.
+        sectors: per country and sector (multi-sector model only), columns
+            :data:`blocs.results.SECTOR_COLUMNS`; else None.
+        variant: the variant's name ("" for the scenario as written).
     """
 
     scenario: Scenario
-    economy: Economy
-    solution: imls.Solution
+    economy: Any
+    solution: Any
     countries: pd.DataFrame
     manifest: dict[str, Any]
+    sectors: pd.DataFrame | None = None
+    variant: str = ""
+
+    @property
+    def outcome_columns(self) -> list[str]:
+        """The outcome columns of :attr:`countries` (percent changes)."""
+        return [c for c in self.countries.columns if c.endswith("_pct")]
 
     def summary(
         self, rows: Sequence[str] = DEFAULT_ROWS, *, weights: str = "expenditure"
@@ -62,7 +83,7 @@ class Run:
             self.countries,
             groups,
             weights=weights,  # type: ignore[arg-type]
-            columns=COUNTRY_COLUMNS[2:],
+            columns=self.outcome_columns,
         )
 
     def members(self, row: str) -> list[str]:
@@ -76,17 +97,30 @@ class Run:
         return resolve_group(row, self.scenario.groups, self.economy, where="--countries")
 
 
-def default_groups() -> dict[str, list[str]]:
-    return {}
-
-
-def _economy_for(sc: Scenario) -> Economy:
+def _economy_for(sc: Scenario) -> Any:
     data = sc.scenario.data
     if isinstance(data, DataSpec):
+        if sc.kind != "imls":
+            raise InputError(f'{sc.path}: user data files are one-sector (model = "imls")')
         base = Path(sc.base_dir)
         flows = base / data.flows
         countries = base / data.countries if data.countries else None
         return load_economy(flows, countries)
+    if data in ("icio2022", "cp2015"):
+        if sc.kind != "caliendo_parro":
+            raise InputError(
+                f"{sc.path}, scenario.model: {data} is multi-sector data; use "
+                'model = "caliendo_parro" (the default for it)'
+            )
+        from blocs.data.multisector import load_cp2015, load_icio2022
+
+        if data == "cp2015":
+            return load_cp2015()
+        return load_icio2022(sc.options.elasticities)
+    if sc.kind != "imls":
+        raise InputError(
+            f'{sc.path}, scenario.model: {data} is one-sector data; use model = "imls"'
+        )
     return load_dataset(data)
 
 
@@ -96,6 +130,7 @@ def run_scenario(
     overrides: Mapping[str, Any] | None = None,
     tol: float = 1e-12,
     max_steps: int = 60,
+    economy: Any = None,
 ) -> Run:
     """Load (if needed), compile and solve a scenario.
 
@@ -103,40 +138,71 @@ def run_scenario(
         scenario: a built-in name, a TOML path or a :class:`Scenario`.
         overrides: model options replacing the scenario's (e.g. ``{"trade_elasticity": 8}``).
         tol, max_steps: solver settings.
+        economy: the baseline to use instead of loading the scenario's data (advanced).
 
     Raises:
         InputError: bad scenario or data. ConvergenceError: no equilibrium found.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if overrides:
-        try:
-            model = imls.IMLS.model_validate(
-                {**sc.model.model_dump(exclude_unset=True), **overrides}
-            )
-        except Exception as exc:  # pydantic ValidationError
-            raise InputError(f"model overrides: {exc}") from None
-        sc = sc.model_copy(update={"model": model})
-    economy = _economy_for(sc)
+        sc = sc.with_model(overrides)
+    economy = economy if economy is not None else _economy_for(sc)
     policy = compile_policy(sc, economy)
-    sol = imls.solve(economy, policy, sc.model, tol=tol, max_steps=max_steps)
-    table = country_table(economy, sol)
+    options = sc.options
     from blocs import __version__
 
-    manifest = {
-        "scenario": sc.model_dump(mode="json"),
-        "scenario_source": sc.path,
-        "model": sc.model.model_dump(mode="json"),
-        "parameters": {
+    sectors = None
+    sol: Any
+    parameters: dict[str, Any]
+    if sc.kind == "imls":
+        start = time.perf_counter()
+        sol = imls.solve(economy, policy, options, tol=tol, max_steps=max_steps)
+        seconds = sol.seconds or (time.perf_counter() - start)
+        table = country_table(economy, sol)[list(COUNTRY_COLUMNS) + ["expenditure", "gdp"]]
+        parameters = {
             "trade_elasticity": float(sol.params.eps),
             "labour_supply_elasticity": float(sol.params.kappa),
             "psi": float(sol.params.psi),
             "profit_share_us": _maybe(economy, sol.params.nu, "USA"),
             "profit_share_other_median": float(np.median(np.asarray(sol.params.nu))),
-        },
+        }
+        walras = float(sol.walras_residual)
+        checksum = economy.checksum
+    else:
+        from blocs.models.caliendo_parro import solve_multisector
+
+        start = time.perf_counter()
+        sol = solve_multisector(
+            economy,
+            policy.t,
+            d_hat=policy.d_hat,
+            deficits=options.deficits,
+            tol=tol,
+            max_steps=max_steps,
+            inner_iterations=options.inner_iterations,
+        )
+        jax.block_until_ready(sol.w_hat)
+        seconds = time.perf_counter() - start
+        table, sectors = multisector_tables(sol)
+        parameters = {
+            "trade_elasticities": dict(
+                zip(economy.sectors, map(float, np.asarray(economy.theta)), strict=True)
+            ),
+            "input_output_links": economy.gamma_io is not None,
+        }
+        walras = float(np.max(np.abs(np.asarray(sol.trade_balance_residual))))
+        checksum = _array_checksum(economy)
+    manifest = {
+        "scenario": sc.model_dump(mode="json"),
+        "scenario_source": sc.path,
+        "model_name": sc.kind,
+        "model": options.model_dump(mode="json"),
+        "parameters": parameters,
         "data": {
             "source": economy.source,
             "countries": economy.n,
-            "checksum_sha256": economy.checksum,
+            "sectors": len(getattr(economy, "sectors", ()) or ()) or 1,
+            "checksum_sha256": checksum,
         },
         "blocs_version": __version__,
         "solver": {
@@ -144,21 +210,47 @@ def run_scenario(
             "method": "damped Newton, exact autodiff Jacobian",
             "iterations": int(sol.iterations),
             "max_residual": float(sol.max_residual),
-            "walras_residual": float(sol.walras_residual),
+            "walras_residual": walras,
             "tolerance": tol,
-            "solve_seconds": sol.seconds,
+            "solve_seconds": seconds,
         },
     }
     return Run(
         scenario=sc,
         economy=economy,
         solution=sol,
-        countries=table[list(COUNTRY_COLUMNS) + ["expenditure", "gdp"]],
+        countries=table,
         manifest=manifest,
+        sectors=sectors,
     )
 
 
-def _maybe(economy: Economy, arr: Any, code: str) -> float | None:
+def run_variants(scenario: str | Path | Scenario, **kwargs: Any) -> list[Run]:
+    """The scenario as written, then each of its ``[[variants]]`` (same data, loaded once)."""
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    base = run_scenario(sc, **kwargs)
+    runs = [dataclasses.replace(base, variant=sc.scenario.name)]
+    for v in sc.variants:
+        variant_sc = sc.with_model(v.model)
+        economy = base.economy
+        if sc.kind == "caliendo_parro" and "elasticities" in v.model:
+            economy = None  # another elasticity set: reload
+        r = run_scenario(variant_sc, economy=economy, **kwargs)
+        r.manifest["variant"] = v.model_dump(mode="json")
+        runs.append(dataclasses.replace(r, variant=v.name))
+    return runs
+
+
+def _array_checksum(economy: Any) -> str:
+    h = hashlib.sha256()
+    for name in ("X", "t", "theta", "alpha", "gamma_va", "D"):
+        h.update(np.ascontiguousarray(np.asarray(getattr(economy, name))).tobytes())
+    if economy.gamma_io is not None:
+        h.update(np.ascontiguousarray(np.asarray(economy.gamma_io)).tobytes())
+    return h.hexdigest()
+
+
+def _maybe(economy: Any, arr: Any, code: str) -> float | None:
     return float(np.asarray(arr)[economy.iso3.index(code)]) if code in economy.iso3 else None
 
 
@@ -178,13 +270,19 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def write_run(run: Run, out_dir: str | Path) -> list[Path]:
-    """Write ``countries.csv`` and ``run.json`` into ``out_dir``, each atomically."""
+    """Write ``countries.csv``, ``run.json`` (and ``sectors.csv``) into ``out_dir``, atomically."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder")
-    csv_text = run.countries[list(COUNTRY_COLUMNS)].to_csv(index=False, float_format="%.10g")
-    json_text = json.dumps(run.manifest, indent=2, default=str) + "\n"
-    paths = [out / "countries.csv", out / "run.json"]
-    atomic_write_text(paths[0], csv_text)
-    atomic_write_text(paths[1], json_text)
+    cols = [c for c in run.countries.columns if c not in ("expenditure", "gdp")]
+    texts = {
+        "countries.csv": run.countries[cols].to_csv(index=False, float_format="%.10g"),
+        "run.json": json.dumps(run.manifest, indent=2, default=str) + "\n",
+    }
+    if run.sectors is not None:
+        texts["sectors.csv"] = run.sectors.to_csv(index=False, float_format="%.10g")
+    paths = []
+    for name, text in texts.items():
+        atomic_write_text(out / name, text)
+        paths.append(out / name)
     return paths

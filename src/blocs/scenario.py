@@ -26,7 +26,8 @@ never tariffs itself; pairs no rule names keep the baseline tariff. Operations o
 - ``"US_TARIFFS_2025"``: the April-2025 US rate with the 10 % floor, of the partner of the US
   in the pair (the exporter when the US imports, the importer when the US exports; the
   exporter otherwise);
-- ``"OPTIMAL"``: the importer's closed-form uniform optimal tariff (one-sector model).
+- ``"OPTIMAL"``: the importer's closed-form uniform optimal tariff (one-sector model);
+- ``"NAFTA_2005"``: the 2005 tariffs of the Caliendo-Parro data (cp2015 only).
 
 Group names: built-in groups (``EU27``, ``EU25``, ...), groups of the file, and ``ALL``.
 """
@@ -43,7 +44,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from blocs.economy import Economy
 from blocs.errors import InputError, ScenarioError, closest
 from blocs.models.imls import IMLS, Policy, optimal_tariff_closed_form
 
@@ -60,25 +60,34 @@ __all__ = [
     "load_scenario",
     "resolve_group",
     "us_tariffs_2025",
+    "Agreement",
+    "MultiSectorOptions",
+    "Retaliation",
+    "Variant",
+    "builtin_sector_groups",
+    "model_options",
+    "resolve_sectors",
 ]
 
 #: The 10 % floor the April-2025 US tariffs put under every exporter.
 US_TARIFF_FLOOR = 0.10
 
-#: Groups every scenario can use. EU25 is the IMLS paper's EU (its code omits CZE, SVK).
-BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
-    "EU27": tuple(
-        "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD "
-        "POL PRT ROU SVK SVN SWE".split()
-    ),
-    "EU25": tuple(
-        "AUT BEL BGR CYP DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL "
-        "PRT ROU SVN SWE".split()
-    ),
-    "USMCA": ("USA", "CAN", "MEX"),
-}
+def _load_groups() -> tuple[dict[str, tuple[str, ...]], dict[str, dict[str, str]]]:
+    """The built-in groups of ``data/groups.toml`` (members, and their descriptions)."""
+    path = resources.files("blocs.data").joinpath("groups.toml")
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    members = {name.upper(): tuple(g["members"]) for name, g in doc.items()}
+    info = {
+        name.upper(): {k: str(g.get(k, "")) for k in ("description", "source", "as_of")}
+        for name, g in doc.items()
+    }
+    return members, info
 
-SPECIAL_RATES = ("US_TARIFFS_2025", "OPTIMAL")
+
+#: Groups every scenario can use (``data/groups.toml``), and their sources.
+BUILTIN_GROUPS, GROUP_INFO = _load_groups()
+
+SPECIAL_RATES = ("US_TARIFFS_2025", "OPTIMAL", "NAFTA_2005")
 
 
 class DataSpec(BaseModel):
@@ -89,27 +98,63 @@ class DataSpec(BaseModel):
     countries: str | None = None
 
 
+#: Embedded data sets and the model each uses by default.
+DATA_MODELS = {"world2023": "imls", "icio2022": "caliendo_parro", "cp2015": "caliendo_parro"}
+MODELS = ("imls", "caliendo_parro")
+
+
 class ScenarioHeader(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
     source: str = ""
     data: str | DataSpec = "world2023"
-    model: Literal["imls"] = "imls"
+    model: Literal["imls", "caliendo_parro"] | None = None
+
+    @field_validator("data")
+    @classmethod
+    def _data(cls, v: str | DataSpec) -> str | DataSpec:
+        if isinstance(v, str) and v not in DATA_MODELS:
+            raise ValueError(
+                f"unknown data set {v!r}{closest(v, DATA_MODELS)}; embedded: "
+                f"{', '.join(DATA_MODELS)}, or a table {{ flows = ..., countries = ... }}"
+            )
+        return v
+
+    def model_kind(self) -> str:
+        """The model: as given, or the data set's default."""
+        if self.model is not None:
+            return self.model
+        return DATA_MODELS.get(self.data, "imls") if isinstance(self.data, str) else "imls"
 
 
-class TariffRule(BaseModel):
-    """``importers`` levy a tariff on goods from ``exporters`` (one operation)."""
+class MultiSectorOptions(BaseModel):
+    """Options of the multi-sector model (Caliendo & Parro 2015)."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    deficits: Literal["data", "balanced"] = "data"
+    elasticities: str = "caliendo_parro_2015"
+    inner_iterations: int = Field(1000, ge=10)
+
+
+class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     importers: list[str] = Field(min_length=1)
     exporters: list[str] = Field(min_length=1)
+    except_importers: list[str] = Field(default_factory=list)
+    except_exporters: list[str] = Field(default_factory=list)
+    sectors: list[str] | None = None
+    note: str = ""
+
+
+class TariffRule(_Rule):
+    """``importers`` levy a tariff on goods from ``exporters`` (one operation)."""
+
     rate: float | str | None = None
     add: float | None = None
     multiply: float | None = None
     cap: float | None = None
     floor: float | None = None
-    note: str = ""
 
     @field_validator("rate")
     @classmethod
@@ -147,17 +192,16 @@ class TariffRule(BaseModel):
         return v
 
     def operation(self) -> tuple[str, float | str]:
-        ops = {
-            k: getattr(self, k)
-            for k in ("rate", "add", "multiply", "cap", "floor")
-            if getattr(self, k) is not None
-        }
+        ops = {k: getattr(self, k) for k in OPERATIONS if getattr(self, k) is not None}
         if len(ops) != 1:
             raise ValueError(
                 "give exactly one of rate, add, multiply, cap, floor "
                 f"(found {', '.join(ops) or 'none'})"
             )
         return next(iter(ops.items()))
+
+
+OPERATIONS = ("rate", "add", "multiply", "cap", "floor")
 
 
 def _check_tariff(v: float) -> None:
@@ -167,7 +211,7 @@ def _check_tariff(v: float) -> None:
         raise ValueError(f"tariff {v} is <= -100 %; tariffs are fractions > -1 (0.25 = 25 %)")
 
 
-class TradeCostRule(BaseModel):
+class TradeCostRule(_Rule):
     """An iceberg trade-cost shock from ``exporters`` to ``importers``.
 
     ``partial_effect``: the gravity partial effect ``b``; the baseline share of each pair is
@@ -175,17 +219,64 @@ class TradeCostRule(BaseModel):
     ``change``: ``d_hat`` directly (0.9 = trade costs fall by 10 %).
     """
 
-    model_config = ConfigDict(extra="forbid")
-    importers: list[str] = Field(min_length=1)
-    exporters: list[str] = Field(min_length=1)
     partial_effect: float | None = None
     change: float | None = Field(None, gt=0)
     symmetric: bool = False
+
+
+class Agreement(BaseModel):
+    """A trade agreement among ``members``.
+
+    ``free_trade``: tariffs among members go to zero. ``partial_effect``: a gravity partial
+    effect on trade among members (trade costs fall, as in validation C). ``external_tariff``:
+    a common tariff the members levy on everyone else (applied to ``sectors`` if given).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    members: list[str] = Field(min_length=1)
+    name: str = ""
+    free_trade: bool = True
+    partial_effect: float | None = None
+    external_tariff: float | None = None
+    sectors: list[str] | None = None
+    note: str = ""
+
+    @field_validator("external_tariff")
+    @classmethod
+    def _ext(cls, v: float | None) -> float | None:
+        if v is not None:
+            _check_tariff(v)
+        return v
+
+
+class Retaliation(BaseModel):
+    """``by`` respond to the tariffs of ``against``.
+
+    ``mirror``: each country in ``by`` levies on each country in ``against`` the tariff that
+    country levies on it (sector by sector). ``optimal``: the closed-form uniform optimal
+    tariff of ``by`` (as one region) against ``against`` (one-sector model, models.md §1).
+    ``none``: no response.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    by: list[str] = Field(min_length=1)
+    against: list[str] = Field(min_length=1)
+    rule: Literal["mirror", "optimal", "none"] = "mirror"
+    sectors: list[str] | None = None
     note: str = ""
 
 
+class Variant(BaseModel):
+    """A variant of the scenario: the same policy under other model options."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    model: dict[str, Any] = Field(default_factory=dict)
+
+
 class Scenario(BaseModel):
-    """A parsed, checked scenario (see the module docstring for the TOML format).
+    """A parsed, checked scenario (see the module docstring and docs/scenarios.md).
 
     Example:
         >>> s = Scenario.model_validate({"scenario": {"name": "x"}, "tariffs": [
@@ -196,16 +287,45 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     scenario: ScenarioHeader
-    model: IMLS = Field(default_factory=IMLS)
+    model: dict[str, Any] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)
+    sector_groups: dict[str, list[str]] = Field(default_factory=dict)
     tariffs: list[TariffRule] = Field(default_factory=list)
+    agreements: list[Agreement] = Field(default_factory=list)
     trade_costs: list[TradeCostRule] = Field(default_factory=list)
+    retaliation: list[Retaliation] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
     base_dir: str = Field(default=".", exclude=True)
     path: str = Field(default="<scenario>", exclude=True)
 
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    @property
+    def kind(self) -> str:
+        """``"imls"`` or ``"caliendo_parro"``."""
+        return self.scenario.model_kind()
+
+    @property
+    def options(self) -> Any:
+        """The validated model options (:class:`IMLS` or :class:`MultiSectorOptions`)."""
+        return model_options(self.kind, self.model, where=f"{self.path}, model")
+
+    def with_model(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy with model options replaced (validated)."""
+        merged = {**self.model, **overrides}
+        model_options(self.kind, merged, where=f"{self.path}, model")
+        return self.model_copy(update={"model": merged})
+
+
+def model_options(kind: str, raw: Mapping[str, Any], *, where: str) -> Any:
+    """Validate a ``[model]`` table for model ``kind``; errors name the key."""
+    cls: Any = IMLS if kind == "imls" else MultiSectorOptions
+    try:
+        return cls.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ScenarioError(_validation_message(where, exc, prefix="")) from None
 
 
 # ----------------------------------------------------------------------------------------
@@ -222,17 +342,27 @@ def _loc(loc: Sequence[Any]) -> str:
     return out or "(top level)"
 
 
-def _validation_message(path: str, exc: ValidationError) -> str:
+def _validation_message(path: str, exc: ValidationError, prefix: str = "") -> str:
     lines = []
     for err in exc.errors():
         loc = [p for p in err["loc"] if p not in ("function-after", "str", "float", "DataSpec")]
+        if prefix:
+            loc = [prefix, *loc]
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling; see docs/scenarios.md)"
+            if len(loc) >= 2 and loc[0] == "tariffs":
+                msg = (f"unknown key '{loc[-1]}'; a tariff rule takes importers, exporters, "
+                       "except_importers, except_exporters, sectors, note and one operation: "
+                       f"{', '.join(OPERATIONS)}")
         elif err["type"] == "literal_error":
             allowed = err.get("ctx", {}).get("expected", "")
             msg = f"unknown value {err.get('input')!r}; allowed: {allowed}"
-        lines.append(f"{path}, {_loc(loc)}: {msg}")
+        lines.append(
+            f"{path}{'.' if path.endswith('model') else ', '}{_loc(loc)}: {msg}"
+            if loc
+            else f"{path}: {msg}"
+        )
     return "\n".join(dict.fromkeys(lines))
 
 
@@ -261,7 +391,14 @@ def parse_scenario(
             raise ScenarioError(
                 f"{path}, trade_costs[{k}]: give exactly one of partial_effect, change"
             )
-    return sc.model_copy(update={"base_dir": str(base_dir), "path": path})
+    sc = sc.model_copy(update={"base_dir": str(base_dir), "path": path})
+    sc.options  # noqa: B018  (validates [model] for the scenario's model)
+    for k, v in enumerate(sc.variants):
+        model_options(sc.kind, {**sc.model, **v.model}, where=f"{path}, variants[{k}].model")
+    names = [v.name for v in sc.variants]
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"{path}, variants: variant names must be unique ({names})")
+    return sc
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -308,8 +445,12 @@ def builtin_scenarios() -> dict[str, Path]:
 # Compiling to a Policy
 
 
+def _labels(economy: Any) -> dict[str, str]:
+    return dict(zip(economy.iso3, economy.names, strict=True))
+
+
 def resolve_group(
-    name: str, groups: Mapping[str, Sequence[str]], economy: Economy, *, where: str = ""
+    name: str, groups: Mapping[str, Sequence[str]], economy: Any, *, where: str = ""
 ) -> list[str]:
     """Country codes of a code, a group (recursively) or ``ALL``.
 
@@ -335,46 +476,189 @@ def resolve_group(
         if key in economy.iso3:
             out.append(key)
             return
+        if stack and stack[-1] in BUILTIN_GROUPS and stack[-1] not in user:
+            return  # a member of a built-in group that this data set does not list
         names = list(economy.iso3) + list(BUILTIN_GROUPS) + [v[0] for v in user.values()]
         raise ScenarioError(
             f"{where}: unknown country code or group '{item}'"
-            f"{closest(item, names, dict(zip(economy.iso3, economy.names, strict=True)))}"
+            f"{closest(item, names, _labels(economy))}"
         )
 
     visit(name, ())
     return list(dict.fromkeys(out))
 
 
-def us_tariffs_2025(economy: Economy) -> np.ndarray:
-    """``max(0.10, us_tariff_2025_04)`` per country, shape (N,); raises if the data lacks it."""
-    rates = np.asarray(economy.us_tariff_2025, dtype=float)
-    if np.isnan(rates).any():
-        missing = [c for c, r in zip(economy.iso3, rates, strict=True) if np.isnan(r)]
-        raise InputError(
-            "rate US_TARIFFS_2025 needs the us_tariff_2025_04 column in the countries data; "
-            f"missing for {', '.join(missing[:5])}"
-        )
-    return np.maximum(US_TARIFF_FLOOR, rates)
-
-
-def _members(rule_items: Sequence[str], sc: Scenario, eco: Economy, where: str) -> list[int]:
+def _countries(
+    items: Sequence[str], excluded: Sequence[str], sc: Scenario, eco: Any, where: str, key: str
+) -> list[int]:
     codes: list[str] = []
-    for item in rule_items:
-        codes.extend(resolve_group(item, sc.groups, eco, where=where))
-    return [eco.iso3.index(c) for c in dict.fromkeys(codes)]
+    for item in items:
+        codes.extend(resolve_group(item, sc.groups, eco, where=f"{where}.{key}"))
+    drop: set[str] = set()
+    for item in excluded:
+        drop.update(resolve_group(item, sc.groups, eco, where=f"{where}.except_{key}"))
+    return [eco.iso3.index(c) for c in dict.fromkeys(codes) if c not in drop]
 
 
-def compile_policy(sc: Scenario, economy: Economy) -> Policy:
-    """The scenario's tariffs and trade-cost shocks as arrays for ``economy``."""
+def builtin_sector_groups(economy: Any) -> dict[str, tuple[str, ...]]:
+    """``ALL``, ``GOODS`` and ``SERVICES`` for a multi-sector economy."""
+    sectors = tuple(economy.sectors)
+    services = tuple(
+        c
+        for c, tr in zip(sectors, economy.tradable, strict=True)
+        if not tr or "service" in c.lower()
+    )
+    return {
+        "ALL": sectors,
+        "GOODS": tuple(c for c in sectors if c not in services),
+        "SERVICES": services,
+    }
+
+
+def resolve_sectors(
+    items: Sequence[str] | None, sc: Scenario, economy: Any, where: str
+) -> list[int]:
+    """Sector positions of codes and sector groups (``None`` = every sector)."""
+    sectors = getattr(economy, "sectors", None)
+    if sectors is None:
+        if items is not None:
+            raise ScenarioError(
+                f"{where}.sectors: this scenario's data has one sector; sector rules need "
+                'multi-sector data (data = "icio2022" or "cp2015")'
+            )
+        return [0]
+    if items is None:
+        return list(range(len(sectors)))
+    builtin = builtin_sector_groups(economy)
+    user = {k.upper(): v for k, v in sc.sector_groups.items()}
+    lookup = {c.upper(): c for c in sectors}
+    out: list[str] = []
+
+    def visit(item: str, stack: tuple[str, ...]) -> None:
+        key = item.strip().upper()
+        if key in user or key in builtin:
+            if key in stack:
+                raise ScenarioError(
+                    f"{where}.sectors: sector groups refer to each other in a cycle: "
+                    f"{' -> '.join((*stack, key))}"
+                )
+            for m in user.get(key, builtin.get(key, ())):
+                visit(m, (*stack, key))
+            return
+        if key in lookup:
+            out.append(lookup[key])
+            return
+        choices = list(sectors) + list(builtin) + list(sc.sector_groups)
+        raise ScenarioError(
+            f"{where}.sectors: unknown sector or sector group '{item}'"
+            f"{closest(item, choices)}; sectors: {', '.join(sectors)}"
+        )
+
+    for item in items:
+        visit(item, ())
+    return [sectors.index(c) for c in dict.fromkeys(out)]
+
+
+def us_tariffs_2025(economy: Any) -> np.ndarray:
+    """``max(0.10, us_tariff_2025_04)`` per country of ``economy``, shape (N,).
+
+    For data without the column (icio2022, cp2015) the rates come from world2023 by ISO3
+    code; ``TWN`` gets 32 % and ``STP`` 10 % (the April-2025 list; world2023 has neither),
+    and an aggregate ``ROW`` gets the average rate of the world2023 countries the data does
+    not list, weighted by their exports to the US.
+    """
+    rates = getattr(economy, "us_tariff_2025", None)
+    if rates is not None:
+        rates = np.asarray(rates, dtype=float)
+        if np.isnan(rates).any():
+            missing = [c for c, r in zip(economy.iso3, rates, strict=True) if np.isnan(r)]
+            raise InputError(
+                "rate US_TARIFFS_2025 needs the us_tariff_2025_04 column in the countries "
+                f"data; missing for {', '.join(missing[:5])}"
+            )
+        return np.maximum(US_TARIFF_FLOOR, rates)
+    from blocs.data import load_world2023
+
+    world = load_world2023()
+    w_rates = np.maximum(US_TARIFF_FLOOR, np.asarray(world.us_tariff_2025, dtype=float))
+    table = dict(zip(world.iso3, w_rates, strict=True))
+    table.update(EXTRA_US_TARIFFS_2025)
+    listed = set(economy.iso3)
+    us = world.index("USA")
+    X = np.asarray(world.X)
+    others = [k for k, c in enumerate(world.iso3) if c not in listed and c != "USA"]
+    weights = X[others, us]
+    row_rate = float(np.sum(w_rates[others] * weights) / np.sum(weights)) if others else 0.1
+    out = []
+    for code in economy.iso3:
+        if code in table:
+            out.append(table[code])
+        elif code == "ROW":
+            out.append(row_rate)
+        else:
+            out.append(US_TARIFF_FLOOR)
+    return np.asarray(out)
+
+
+#: April-2025 US rates of economies world2023 lacks (USTR list of 2 April 2025).
+EXTRA_US_TARIFFS_2025 = {"TWN": 0.32, "STP": 0.10}
+
+
+def _optimal_against(economy: Any, model: Any, by: list[int], against: list[int]) -> float:
+    """Closed-form uniform optimal tariff of ``by`` (one region) on the rest of the world.
+
+    models.md §1: ``t* = 1 / ((1 + delta eps) phi - 1)`` on the two-region aggregate (``by``
+    vs everyone else); used by the paper for optimal retaliation against the US.
+    """
+    from blocs.models.imls import calibrate
+
+    p = calibrate(economy, model)
+    X = np.asarray(economy.X)
+    nu = np.asarray(p.nu)
+    phi = np.asarray(p.phi)
+    E = np.asarray(p.E)
+    a = np.zeros(economy.n, dtype=bool)
+    a[by] = True
+    regions = [a, ~a]
+    X2 = np.array([[X[np.ix_(r, q)].sum() for q in regions] for r in regions])
+    E2 = X2.sum(axis=0)
+    w = [E[r] / E[r].sum() for r in regions]
+    nu2 = np.array([np.sum(nu[r] * wr) for r, wr in zip(regions, w, strict=True)])
+    phi_a = float(np.sum(phi[a] * w[0]))
+    lam2 = X2 / E2[None, :]
+    delta = X2[0, 1] * (1 - nu2[1]) * (1 - lam2[0, 1]) / ((1 - nu2[0]) * (E2[0] - X2[0, 0]))
+    return float(1.0 / ((1.0 + delta * float(p.eps)) * phi_a - 1.0))
+
+
+def compile_policy(sc: Scenario, economy: Any) -> Policy:
+    """The scenario's tariffs and trade-cost shocks as arrays for ``economy``.
+
+    Order: tariff rules (in order), agreements, trade-cost rules, retaliation. Returns
+    arrays ``[exporter, importer]`` for one-sector data, ``[exporter, importer, sector]``
+    for multi-sector data.
+    """
+    one_sector = getattr(economy, "sectors", None) is None
     n = economy.n
     t = np.array(economy.t, dtype=float)
-    d_hat = np.ones((n, n))
+    if one_sector:
+        t = t[:, :, None]
+    S = t.shape[2]
+    d_hat = np.ones((n, n, S))
+    options = sc.options
+    eps_s = (
+        np.full(S, options.trade_elasticity)
+        if one_sector
+        else np.asarray(economy.theta, dtype=float)
+    )
+    eye = np.eye(n, dtype=bool)
+
     for k, rule in enumerate(sc.tariffs):
         where = f"{sc.path}, tariffs[{k}]"
-        imp = _members(rule.importers, sc, economy, f"{where}.importers")
-        exp = _members(rule.exporters, sc, economy, f"{where}.exporters")
+        imp = _countries(rule.importers, rule.except_importers, sc, economy, where, "importers")
+        exp = _countries(rule.exporters, rule.except_exporters, sc, economy, where, "exporters")
+        sec = resolve_sectors(rule.sectors, sc, economy, where)
         op, value = rule.operation()
-        block = np.ix_(exp, imp)
+        block = np.ix_(exp, imp, sec)
         current = t[block]
         if op == "rate" and value == "US_TARIFFS_2025":
             us_rate = _safe(lambda: us_tariffs_2025(economy), where)
@@ -382,18 +666,28 @@ def compile_policy(sc: Scenario, economy: Economy) -> Policy:
             new = np.empty_like(current)
             for a, i in enumerate(exp):
                 for b, m in enumerate(imp):
-                    new[a, b] = us_rate[m] if i == us else us_rate[i]
+                    new[a, b, :] = us_rate[m] if i == us else us_rate[i]
+        elif op == "rate" and value == "NAFTA_2005":
+            if getattr(economy, "source", "").find("Caliendo") < 0 and economy.n != 31:
+                raise ScenarioError(f"{where}.rate: NAFTA_2005 needs the cp2015 data")
+            from blocs.data.multisector import cp2015_nafta_tariffs
+
+            new = np.asarray(cp2015_nafta_tariffs(), dtype=float)[block]
         elif op == "rate" and value == "OPTIMAL":
+            if not one_sector:
+                raise ScenarioError(
+                    f"{where}.rate: OPTIMAL (closed form) needs the one-sector model; use a number"
+                )
             opt = np.array(
                 [
                     _safe(
-                        lambda c=economy.iso3[m]: optimal_tariff_closed_form(economy, sc.model, c),
+                        lambda c=economy.iso3[m]: optimal_tariff_closed_form(economy, options, c),
                         where,
                     )
                     for m in imp
                 ]
             )
-            new = np.broadcast_to(opt[None, :], current.shape).copy()
+            new = np.broadcast_to(opt[None, :, None], current.shape).copy()
         elif op == "rate":
             new = np.full_like(current, float(value))
         elif op == "add":
@@ -407,21 +701,70 @@ def compile_policy(sc: Scenario, economy: Economy) -> Policy:
         if (new <= -1.0).any():
             raise ScenarioError(f"{where}: the {op} operation gives a tariff <= -100 %")
         t[block] = new
-    np.fill_diagonal(t, 0.0)
+
+    for k, ag in enumerate(sc.agreements):
+        where = f"{sc.path}, agreements[{k}]"
+        mem = _countries(ag.members, [], sc, economy, where, "members")
+        if len(mem) < 2:
+            raise ScenarioError(f"{where}.members: an agreement needs at least two countries "
+                                f"in this data (found {len(mem)})")
+        sec = resolve_sectors(ag.sectors, sc, economy, where)
+        if ag.free_trade:
+            t[np.ix_(mem, mem, sec)] = 0.0
+        if ag.partial_effect is not None:
+            member_pairs = [(i, m) for i in mem for m in mem if i != m]
+            for s_ in sec:
+                factor = math.exp(-ag.partial_effect / eps_s[s_])
+                for i, m in member_pairs:
+                    d_hat[i, m, s_] *= factor
+        if ag.external_tariff is not None:
+            outside = [i for i in range(n) if i not in set(mem)]
+            t[np.ix_(outside, mem, sec)] = ag.external_tariff
+
     for k, tc in enumerate(sc.trade_costs):
         where = f"{sc.path}, trade_costs[{k}]"
-        imp = _members(tc.importers, sc, economy, f"{where}.importers")
-        exp = _members(tc.exporters, sc, economy, f"{where}.exporters")
-        if tc.partial_effect is not None:
-            factor = math.exp(-tc.partial_effect / sc.model.trade_elasticity)
-        else:
-            factor = float(tc.change)  # type: ignore[arg-type]
-        pairs = [(i, m) for i in exp for m in imp if i != m]
+        imp = _countries(tc.importers, tc.except_importers, sc, economy, where, "importers")
+        exp = _countries(tc.exporters, tc.except_exporters, sc, economy, where, "exporters")
+        sec = resolve_sectors(tc.sectors, sc, economy, where)
+        pairs = {(i, m) for i in exp for m in imp if i != m}
         if tc.symmetric:
-            pairs += [(m, i) for i, m in pairs]
-        for i, m in set(pairs):
-            d_hat[i, m] = factor
-    return Policy(t=np.asarray(t), d_hat=np.asarray(d_hat))  # type: ignore[arg-type]
+            pairs |= {(m, i) for i, m in pairs}
+        for s_ in sec:
+            if tc.partial_effect is not None:
+                factor = math.exp(-tc.partial_effect / eps_s[s_])
+            else:
+                factor = float(tc.change)  # type: ignore[arg-type]
+            for i, m in pairs:
+                d_hat[i, m, s_] = factor
+
+    for k, rt in enumerate(sc.retaliation):
+        where = f"{sc.path}, retaliation[{k}]"
+        against = _countries(rt.against, [], sc, economy, where, "against")
+        by = [b for b in _countries(rt.by, [], sc, economy, where, "by") if b not in against]
+        sec = resolve_sectors(rt.sectors, sc, economy, where)
+        if rt.rule == "none":
+            continue
+        if rt.rule == "mirror":
+            for b in by:
+                for a in against:
+                    if a != b:
+                        t[a, b, sec] = t[b, a, sec]
+        else:  # optimal
+            if not one_sector:
+                raise ScenarioError(
+                    f"{where}.rule: 'optimal' retaliation has a closed form only in the "
+                    "one-sector model; numerical optimal responses come with `blocs optimal`"
+                )
+            rate = _optimal_against(economy, options, by, against)
+            for b in by:
+                for a in against:
+                    if a != b:
+                        t[a, b, :] = rate
+
+    t[eye] = 0.0
+    if one_sector:
+        return Policy(t=t[:, :, 0], d_hat=d_hat[:, :, 0])  # type: ignore[arg-type]
+    return Policy(t=t, d_hat=d_hat)  # type: ignore[arg-type]
 
 
 def _safe(fn: Any, where: str) -> Any:
@@ -431,7 +774,7 @@ def _safe(fn: Any, where: str) -> Any:
         raise ScenarioError(f"{where}: {exc}") from None
 
 
-def liberation_day_tariffs(economy: Economy) -> np.ndarray:
+def liberation_day_tariffs(economy: Any) -> np.ndarray:
     """The April-2025 US tariffs (10 % floor) on every exporter, zero elsewhere, shape (N, N).
 
     Example:

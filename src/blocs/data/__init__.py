@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from blocs.errors import DataError
 __all__ = ["DATASETS", "data_path", "load_dataset", "load_economy", "load_world2023", "read_table"]
 
 #: Names of the embedded data sets.
-DATASETS = ("world2023",)
+DATASETS = ("world2023", "icio2022", "cp2015")
 
 
 def data_path(*parts: str) -> Path:
@@ -107,8 +108,12 @@ def load_economy(
     )
 
 
-def load_dataset(name: str) -> Economy:
-    """An embedded data set by name (``world2023``)."""
+def load_dataset(name: str) -> Any:
+    """An embedded data set by name: ``world2023`` (one sector), ``icio2022``, ``cp2015``."""
     if name == "world2023":
         return load_world2023()
+    if name in ("icio2022", "cp2015"):
+        from blocs.data import multisector
+
+        return multisector.load_icio2022() if name == "icio2022" else multisector.load_cp2015()
     raise DataError(f"unknown data set {name!r}; embedded data sets: {', '.join(DATASETS)}")
