@@ -175,12 +175,18 @@ def test_missing_scenario_table():
 
 
 def test_unknown_sector_on_multisector_data(tmp_path):
-    path = write(tmp_path, '[scenario]\nname = "t"\ndata = "icio2022"\n[[tariffs]]\n'
-                 'importers = ["USA"]\nexporters = ["CHN"]\nrate = 0.1\nsectors = ["C30"]\n')
+    path = write(
+        tmp_path,
+        '[scenario]\nname = "t"\ndata = "icio2022"\n[[tariffs]]\n'
+        'importers = ["USA"]\nexporters = ["CHN"]\nrate = 0.1\nsectors = ["C30"]\n',
+    )
     sc = load_scenario(path)
     eco = blocs.load_icio2022()
-    with pytest.raises(ScenarioError, match=r"tariffs\[0\]\.sectors: unknown sector or sector "
-                       r"group 'C30' \(did you mean 'C301'\?\)"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"tariffs\[0\]\.sectors: unknown sector or sector "
+        r"group 'C30' \(did you mean 'C301'\?\)",
+    ):
         compile_policy(sc, eco)
 
 
@@ -191,7 +197,10 @@ def test_variants_are_checked(tmp_path):
 
 
 def test_agreement_and_retaliation_semantics(tmp_path, world):
-    path = write(tmp_path, BASE + """
+    path = write(
+        tmp_path,
+        BASE
+        + """
 [[tariffs]]
 importers = ["USA"]
 exporters = ["ALL"]
@@ -203,7 +212,8 @@ external_tariff = 0.05
 by = ["EU27"]
 against = ["USA"]
 rule = "mirror"
-""")
+""",
+    )
     t = np.asarray(compile_policy(load_scenario(path), world).t)
     us, ca, de, cn = (world.index(c) for c in ("USA", "CAN", "DEU", "CHN"))
     assert t[ca, us] == 0.0 and t[us, ca] == 0.0  # free trade inside

@@ -36,14 +36,19 @@ def _revenue_and_flows(run):
         base = np.asarray(sol.params.E)
     else:
         t, X = np.asarray(sol.t_new), np.asarray(sol.X_new)
-        revenue = run.countries["tariff_revenue_pct"].to_numpy() / 100 * run.countries[
-            "expenditure"].to_numpy()
+        revenue = (
+            run.countries["tariff_revenue_pct"].to_numpy()
+            / 100
+            * run.countries["expenditure"].to_numpy()
+        )
         base = None
     return t, X, revenue, base
 
 
-@pytest.mark.parametrize("name", ["liberation-day", "us-china-2025", "allied-front",
-                                  "liberation-day-icio", "section-232"])
+@pytest.mark.parametrize(
+    "name",
+    ["liberation-day", "us-china-2025", "allied-front", "liberation-day-icio", "section-232"],
+)
 def test_revenue_equals_sum_over_taxed_flows(runs, name):
     run = runs[name]
     t, X, revenue, _ = _revenue_and_flows(run)
@@ -53,9 +58,14 @@ def test_revenue_equals_sum_over_taxed_flows(runs, name):
     assert direct[run.economy.index("USA")] > 0
 
 
-@pytest.mark.parametrize(("name", "sides"), [("us-vs-china", ("USA", "CHN")),
-                                             ("us-vs-china-108", ("USA", "CHN")),
-                                             ("us-vs-eu-china", ("USA", "CHN", "DEU"))])
+@pytest.mark.parametrize(
+    ("name", "sides"),
+    [
+        ("us-vs-china", ("USA", "CHN")),
+        ("us-vs-china-108", ("USA", "CHN")),
+        ("us-vs-eu-china", ("USA", "CHN", "DEU")),
+    ],
+)
 def test_mirror_war_both_sides_lose(runs, name, sides):
     welfare = runs[name].countries.set_index("iso3")["welfare_pct"]
     for code in sides:
@@ -63,13 +73,17 @@ def test_mirror_war_both_sides_lose(runs, name, sides):
 
 
 def test_escalation_hurts_china_more(runs):
-    w = {k: runs[k].countries.set_index("iso3")["welfare_pct"]["CHN"]
-         for k in ("us-vs-china", "us-vs-china-108")}
+    w = {
+        k: runs[k].countries.set_index("iso3")["welfare_pct"]["CHN"]
+        for k in ("us-vs-china", "us-vs-china-108")
+    }
     assert w["us-vs-china-108"] < w["us-vs-china"]
 
 
-@pytest.mark.parametrize(("name", "members"), [("ttip", "TTIP"), ("tpp-with-us", "TPP12"),
-                                               ("north-american-bloc", "USMCA")])
+@pytest.mark.parametrize(
+    ("name", "members"),
+    [("ttip", "TTIP"), ("tpp-with-us", "TPP12"), ("north-american-bloc", "USMCA")],
+)
 def test_free_trade_raises_intra_member_trade(runs, name, members):
     run = runs[name]
     idx = [run.economy.index(c) for c in blocs.scenario.resolve_group(members, {}, run.economy)]

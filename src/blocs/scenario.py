@@ -72,6 +72,7 @@ __all__ = [
 #: The 10 % floor the April-2025 US tariffs put under every exporter.
 US_TARIFF_FLOOR = 0.10
 
+
 def _load_groups() -> tuple[dict[str, tuple[str, ...]], dict[str, dict[str, str]]]:
     """The built-in groups of ``data/groups.toml`` (members, and their descriptions)."""
     path = resources.files("blocs.data").joinpath("groups.toml")
@@ -352,9 +353,11 @@ def _validation_message(path: str, exc: ValidationError, prefix: str = "") -> st
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling; see docs/scenarios.md)"
             if len(loc) >= 2 and loc[0] == "tariffs":
-                msg = (f"unknown key '{loc[-1]}'; a tariff rule takes importers, exporters, "
-                       "except_importers, except_exporters, sectors, note and one operation: "
-                       f"{', '.join(OPERATIONS)}")
+                msg = (
+                    f"unknown key '{loc[-1]}'; a tariff rule takes importers, exporters, "
+                    "except_importers, except_exporters, sectors, note and one operation: "
+                    f"{', '.join(OPERATIONS)}"
+                )
         elif err["type"] == "literal_error":
             allowed = err.get("ctx", {}).get("expected", "")
             msg = f"unknown value {err.get('input')!r}; allowed: {allowed}"
@@ -706,8 +709,10 @@ def compile_policy(sc: Scenario, economy: Any) -> Policy:
         where = f"{sc.path}, agreements[{k}]"
         mem = _countries(ag.members, [], sc, economy, where, "members")
         if len(mem) < 2:
-            raise ScenarioError(f"{where}.members: an agreement needs at least two countries "
-                                f"in this data (found {len(mem)})")
+            raise ScenarioError(
+                f"{where}.members: an agreement needs at least two countries "
+                f"in this data (found {len(mem)})"
+            )
         sec = resolve_sectors(ag.sectors, sc, economy, where)
         if ag.free_trade:
             t[np.ix_(mem, mem, sec)] = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 
 from hypothesis import HealthCheck, given, settings
@@ -13,23 +14,54 @@ from blocs.scenario import compile_policy, parse_scenario
 
 CODES = st.sampled_from(["USA", "CHN", "EU27", "ALL", "XYZ", "us_allies", "g", "", "usa"])
 VALUES = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5), st.text(max_size=8),
-    st.booleans(), st.lists(CODES, max_size=3), st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-5, 5),
+    st.text(max_size=8),
+    st.booleans(),
+    st.lists(CODES, max_size=3),
+    st.none(),
 )
-RULE_KEYS = st.sampled_from(["importers", "exporters", "rate", "add", "multiply", "cap",
-                             "floor", "sectors", "except_exporters", "bogus", "partial_effect",
-                             "change", "members", "by", "against", "rule", "free_trade"])
-RULE = st.dictionaries(RULE_KEYS, st.one_of(VALUES, st.lists(CODES, min_size=1, max_size=3)),
-                       max_size=6)
+RULE_KEYS = st.sampled_from(
+    [
+        "importers",
+        "exporters",
+        "rate",
+        "add",
+        "multiply",
+        "cap",
+        "floor",
+        "sectors",
+        "except_exporters",
+        "bogus",
+        "partial_effect",
+        "change",
+        "members",
+        "by",
+        "against",
+        "rule",
+        "free_trade",
+    ]
+)
+RULE = st.dictionaries(
+    RULE_KEYS, st.one_of(VALUES, st.lists(CODES, min_size=1, max_size=3)), max_size=6
+)
 DOC = st.fixed_dictionaries(
-    {"scenario": st.fixed_dictionaries({"name": st.text(max_size=5)},
-                                       optional={"data": st.sampled_from(["world2023", "x"]),
-                                                 "model": st.sampled_from(["imls", "y"])})},
+    {
+        "scenario": st.fixed_dictionaries(
+            {"name": st.text(max_size=5)},
+            optional={
+                "data": st.sampled_from(["world2023", "x"]),
+                "model": st.sampled_from(["imls", "y"]),
+            },
+        )
+    },
     optional={
-        "model": st.dictionaries(st.sampled_from(["trade_elasticity", "revenue", "zzz",
-                                                  "deficits"]), VALUES, max_size=2),
-        "groups": st.dictionaries(st.sampled_from(["g", "h"]), st.lists(CODES, max_size=3),
-                                  max_size=2),
+        "model": st.dictionaries(
+            st.sampled_from(["trade_elasticity", "revenue", "zzz", "deficits"]), VALUES, max_size=2
+        ),
+        "groups": st.dictionaries(
+            st.sampled_from(["g", "h"]), st.lists(CODES, max_size=3), max_size=2
+        ),
         "tariffs": st.lists(RULE, max_size=3),
         "agreements": st.lists(RULE, max_size=2),
         "retaliation": st.lists(RULE, max_size=2),
@@ -56,7 +88,5 @@ def test_random_toml_text(text):
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return
-    try:
+    with contextlib.suppress(BlocsError):
         parse_scenario(doc)
-    except BlocsError:
-        pass
