@@ -4,10 +4,9 @@ Newton iterations, final residual and peak memory.
 Experiments:
 - CP NAFTA: ``load_cp2015()`` (31 x 40, input-output links), NAFTA tariffs, zero-deficit
   baseline (the balancing solve is part of every timed call: two solves).
-- icio2022 "Liberation Day": ``load_icio2022()`` (81 x 28, no IO links), data deficits.
-  We have no exporter-by-exporter rate table for this data set here, so the US applies a
-  uniform 20 % tariff on top of its baseline tariffs to every partner in the 27 goods
-  sectors; services are exempt.
+- ``liberation-day-icio``: ``load_icio2022()`` (81 x 28, no IO links), data deficits; the
+  built-in scenario's tariffs (each exporter's April-2025 US rate, 10 % floor, on the 27
+  goods sectors; services exempt).
 
 Run: ``python benchmarks/bench_multisector.py``. Targets: warm <= 1 s each, memory <= 2 GB.
 """
@@ -27,9 +26,6 @@ from blocs.models.caliendo_parro import solve_multisector
 
 #: Warm repetitions (median reported).
 REPEATS = 10
-#: Uniform US tariff added on all goods sectors in the icio2022 experiment.
-US_TARIFF = 0.20
-SERVICES = "Services (aggregate)"
 
 
 def _timed(fn):
@@ -54,10 +50,10 @@ def bench(name, economy, t_new, deficits):
 
 
 def liberation_day(eco):
-    us = eco.index("USA")
-    goods = jnp.asarray([s != SERVICES for s in eco.sectors], dtype=float)
-    add = jnp.zeros(eco.t.shape).at[:, us, :].set(US_TARIFF * goods[None, :])
-    return eco.t + add.at[us, us, :].set(0.0)
+    """The tariffs of the built-in ``liberation-day-icio`` scenario."""
+    from blocs.scenario import compile_policy, load_scenario
+
+    return jnp.asarray(compile_policy(load_scenario("liberation-day-icio"), eco).t)
 
 
 def main() -> int:
@@ -65,7 +61,7 @@ def main() -> int:
     cp = load_cp2015()
     rows.append(bench("CP 2015 NAFTA (balanced)", cp, cp2015_nafta_tariffs(), "balanced"))
     icio = load_icio2022()
-    rows.append(bench("icio2022 US 20% on goods", icio, liberation_day(icio), "data"))
+    rows.append(bench("liberation-day-icio", icio, liberation_day(icio), "data"))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     try:
         from rich.console import Console
