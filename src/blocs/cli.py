@@ -271,7 +271,7 @@ def run(
                 target = out if r is result else out / _slug(r.variant)
                 paths += write_run(r, target)
         if report is not None:
-            paths += _write_report(result, report)
+            paths += _write_report(result, report, weights.value)
         if len(runs) > 1:
             _print_side_by_side(
                 runs, rows, fmt, weights.value, column, f"{sc.name}: {len(runs) - 1} variant(s)"
@@ -289,12 +289,15 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "variant"
 
 
-def _write_report(result: Any, folder: Path) -> list[Path]:
+def _write_report(result: Any, folder: Path, weights: str) -> list[Path]:
     try:
         from blocs.report import write_report
     except ImportError as exc:  # pragma: no cover - the report module ships with blocs
         raise InputError(f"--report: the report module is not available ({exc})") from None
-    return [write_report(result, folder)]
+    from blocs.report import FIGURE_FILES
+
+    html = write_report(result, folder, weights=weights)
+    return [html, *(html.parent / f for f in FIGURE_FILES)]
 
 
 @app.command()
