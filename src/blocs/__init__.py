@@ -17,6 +17,7 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from blocs import strategy  # noqa: E402
 from blocs.data import load_economy, load_world2023  # noqa: E402
 from blocs.data.multisector import (  # noqa: E402
     cp2015_nafta_tariffs,
@@ -39,6 +40,14 @@ from blocs.models.caliendo_parro import (  # noqa: E402
     solve_multisector,
 )
 from blocs.models.imls import IMLS, Policy, Solution, optimal_tariff_closed_form, solve  # noqa: E402
+from blocs.models.ossa import (  # noqa: E402
+    OssaEconomy,
+    load_ossa,
+    ossa_nash,
+    ossa_optimal_tariffs,
+    ossa_trade_talks,
+    solve_ossa,
+)
 from blocs.results import country_table, group_summary  # noqa: E402
 from blocs.run import Run, run_scenario, write_run  # noqa: E402
 from blocs.scenario import (  # noqa: E402
@@ -60,6 +69,7 @@ __all__ = [
     "InputError",
     "MultiSectorEconomy",
     "MultiSectorEquilibrium",
+    "OssaEconomy",
     "Policy",
     "Run",
     "Scenario",
@@ -78,11 +88,17 @@ __all__ = [
     "load_economy",
     "load_icio2022",
     "load_io_coefficients",
+    "load_ossa",
     "load_scenario",
     "load_world2023",
     "optimal_tariff_closed_form",
+    "ossa_nash",
+    "ossa_optimal_tariffs",
+    "ossa_trade_talks",
     "run_scenario",
     "solve",
     "solve_multisector",
+    "solve_ossa",
+    "strategy",
     "write_run",
 ]
