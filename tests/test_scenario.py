@@ -219,3 +219,28 @@ rule = "mirror"
     assert t[ca, us] == 0.0 and t[us, ca] == 0.0  # free trade inside
     assert t[cn, us] == pytest.approx(0.05) and t[cn, ca] == pytest.approx(0.05)  # external
     assert t[us, de] == pytest.approx(t[de, us]) == pytest.approx(0.05)  # EU mirrors
+
+
+def test_user_groups_file(tmp_path, world, monkeypatch):
+    (tmp_path / "mine.toml").write_text(
+        'pacific = ["AUS", "NZL"]\n[quad]\nmembers = ["USA", "JPN", "IND", "AUS"]\n'
+    )
+    path = write(
+        tmp_path,
+        '[scenario]\nname = "t"\ngroups_file = "mine.toml"\n'
+        '[[tariffs]]\nimporters = ["quad"]\nexporters = ["CHN"]\nrate = 0.2\n',
+    )
+    t = np.asarray(compile_policy(load_scenario(path), world).t)
+    assert t[world.index("CHN"), world.index("IND")] == pytest.approx(0.2)
+    monkeypatch.setenv("BLOCS_GROUPS", str(tmp_path / "mine.toml"))
+    path2 = write(
+        tmp_path,
+        BASE + '[[tariffs]]\nimporters = ["pacific"]\nexporters = ["CHN"]\nrate = 0.1\n',
+        name="s2.toml",
+    )
+    t = np.asarray(compile_policy(load_scenario(path2), world).t)
+    assert t[world.index("CHN"), world.index("NZL")] == pytest.approx(0.1)
+    (tmp_path / "bad.toml").write_text('oops = "USA"\n')
+    path3 = write(tmp_path, '[scenario]\nname = "t"\ngroups_file = "bad.toml"\n', name="s3.toml")
+    with pytest.raises(ScenarioError, match=r"bad.toml, oops: a group is a list of country"):
+        load_scenario(path3)

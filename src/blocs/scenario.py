@@ -35,6 +35,7 @@ Group names: built-in groups (``EU27``, ``EU25``, ...), groups of the file, and 
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -57,6 +58,7 @@ __all__ = [
     "builtin_scenarios",
     "liberation_day_tariffs",
     "compile_policy",
+    "load_groups_file",
     "load_scenario",
     "resolve_group",
     "us_tariffs_2025",
@@ -111,6 +113,7 @@ class ScenarioHeader(BaseModel):
     source: str = ""
     data: str | DataSpec = "world2023"
     model: Literal["imls", "caliendo_parro"] | None = None
+    groups_file: str | None = None
 
     @field_validator("data")
     @classmethod
@@ -395,6 +398,14 @@ def parse_scenario(
                 f"{path}, trade_costs[{k}]: give exactly one of partial_effect, change"
             )
     sc = sc.model_copy(update={"base_dir": str(base_dir), "path": path})
+    extra: dict[str, list[str]] = {}
+    env_file = os.environ.get("BLOCS_GROUPS")
+    if env_file:
+        extra.update(load_groups_file(env_file))
+    if sc.scenario.groups_file:
+        extra.update(load_groups_file(Path(base_dir) / sc.scenario.groups_file))
+    if extra:
+        sc = sc.model_copy(update={"groups": {**extra, **sc.groups}})
     sc.options  # noqa: B018  (validates [model] for the scenario's model)
     for k, v in enumerate(sc.variants):
         model_options(sc.kind, {**sc.model, **v.model}, where=f"{path}, variants[{k}].model")
@@ -402,6 +413,29 @@ def parse_scenario(
     if len(set(names)) != len(names):
         raise ScenarioError(f"{path}, variants: variant names must be unique ({names})")
     return sc
+
+
+def load_groups_file(path: str | Path) -> dict[str, list[str]]:
+    """A user's groups file: ``name = ["USA", ...]`` lines, or tables like ``groups.toml``
+    (``[name]`` with ``members = [...]``). Used by ``groups_file`` in a scenario's
+    ``[scenario]`` table and by the ``BLOCS_GROUPS`` environment variable."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"{path}: groups file not found")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: TOML syntax error: {exc}") from None
+    out: dict[str, list[str]] = {}
+    for name, value in doc.items():
+        members = value.get("members") if isinstance(value, dict) else value
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise ScenarioError(
+                f"{path}, {name}: a group is a list of country codes or groups, e.g. "
+                f'{name} = ["USA", "CAN"] (or a table with members = [...])'
+            )
+        out[name] = members
+    return out
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
