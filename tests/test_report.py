@@ -267,3 +267,6 @@ def test_multisector_report(tmp_path: Path) -> None:
     sentences = summary_sentences(run)
     assert sentences[0].startswith("The United States lowers its tariffs")
     assert all(not s.startswith("USA") for s in sentences)
+    # both welfare measures, labelled (issue 4): the exact change and the decomposition
+    assert "Real income (exact)" in page and "ToT + VoT (first order)" in page
+    assert "Terms of trade" in page and "Volume of trade" in page

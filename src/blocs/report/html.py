@@ -59,6 +59,24 @@ TABLE_COLUMNS = (
     ("tariff_revenue_pct", "Tariff revenue", "% of expenditure"),
 )
 
+#: Columns of multi-sector runs: the exact change and the paper's labelled decomposition.
+MULTISECTOR_TABLE_COLUMNS = (
+    ("welfare_pct", "Real income (exact)", "% change"),
+    ("welfare_linear_pct", "ToT + VoT (first order)", "% change, Caliendo-Parro Table 2"),
+    ("tot_pct", "Terms of trade", "% of income"),
+    ("vot_pct", "Volume of trade", "% of income"),
+    ("real_wage_pct", "Real wage", "% change"),
+    ("exports_gdp_pct", "Exports / GDP", "% change"),
+    ("imports_gdp_pct", "Imports / GDP", "% change"),
+    ("cpi_pct", "Consumer prices", "% change"),
+    ("tariff_revenue_pct", "Tariff revenue", "% of income"),
+)
+
+
+def _columns(run: Run) -> tuple[tuple[str, str, str], ...]:
+    return MULTISECTOR_TABLE_COLUMNS if "tot_pct" in run.countries.columns else TABLE_COLUMNS
+
+
 _MODELS = {
     "imls": "IMLS one-sector general equilibrium (Ignatenko, Macedoni, Lashkaripour & "
     "Simonovska 2025)",
@@ -289,7 +307,7 @@ def _table(
 def _country_table(run: Run, highlight: set[str]) -> str:
     df = run.countries.sort_values("welfare_pct", ascending=False, kind="stable")
     header = [("#", "", True), ("Economy", "", False), ("ISO3", "", False)]
-    header += [(title, unit, True) for _, title, unit in TABLE_COLUMNS]
+    header += [(title, unit, True) for _, title, unit in _columns(run)]
     rows, classes = [], []
     for rank, rec in enumerate(df.itertuples(index=False), start=1):
         r = rec._asdict()
@@ -298,7 +316,7 @@ def _country_table(run: Run, highlight: set[str]) -> str:
             f"<td>{_e(_name(run, str(r['iso3'])))}</td>",
             f"<td>{_e(r['iso3'])}</td>",
         ]
-        for col, _, unit in TABLE_COLUMNS:
+        for col, _, unit in _columns(run):
             v = float(r[col])
             cells.append(_num_td(v, signed=unit.startswith("% change"), color=col == "welfare_pct"))
         rows.append(cells)
@@ -309,14 +327,14 @@ def _country_table(run: Run, highlight: set[str]) -> str:
 def _group_table(run: Run, rows: list[str], weights: str) -> str:
     s = run.summary(rows, weights=weights)
     header = [("Group", "", False), ("Economies", "", True)]
-    header += [(title, unit, True) for _, title, unit in TABLE_COLUMNS]
+    header += [(title, unit, True) for _, title, unit in _columns(run)]
     body = []
     for r in rows:
         cells = [
             f"<td>{_e(F.group_name(r))}</td>",
             f'<td class="num">{int(s.loc[r, "members"])}</td>',
         ]
-        for col, _, unit in TABLE_COLUMNS:
+        for col, _, unit in _columns(run):
             v = float(s.loc[r, col])
             cells.append(_num_td(v, signed=unit.startswith("% change"), color=col == "welfare_pct"))
         body.append(cells)
