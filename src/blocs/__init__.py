@@ -18,6 +18,13 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from blocs import strategy  # noqa: E402
+from blocs.coalitions import (  # noqa: E402
+    CoalitionResults,
+    CoalitionSpec,
+    allied_front_spec,
+    coalition_policies,
+    solve_coalitions,
+)
 from blocs.data import load_economy, load_world2023  # noqa: E402
 from blocs.data.multisector import (  # noqa: E402
     cp2015_nafta_tariffs,
@@ -63,6 +70,8 @@ __version__ = "0.1.0"
 __all__ = [
     "IMLS",
     "BlocsError",
+    "CoalitionResults",
+    "CoalitionSpec",
     "ConvergenceError",
     "DataError",
     "Economy",
@@ -76,9 +85,11 @@ __all__ = [
     "ScenarioError",
     "Solution",
     "__version__",
+    "allied_front_spec",
     "balanced_baseline",
     "builtin_scenarios",
     "cp2015_nafta_tariffs",
+    "coalition_policies",
     "compile_policy",
     "country_table",
     "economy_from_tables",
@@ -97,6 +108,7 @@ __all__ = [
     "ossa_trade_talks",
     "run_scenario",
     "solve",
+    "solve_coalitions",
     "solve_multisector",
     "solve_ossa",
     "strategy",

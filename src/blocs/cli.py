@@ -420,6 +420,11 @@ def countries_cmd(
     out_console.print(table)
 
 
+from blocs.cli_coalition import coalition as _coalition_cmd  # noqa: E402
+
+app.command("coalition")(_coalition_cmd)
+
+
 def main() -> None:
     """Entry point of the ``blocs`` script."""
     app()
