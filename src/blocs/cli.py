@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blocs.errors import BlocsError, ConvergenceError, InputError
+from blocs._clitools import fail
+from blocs.errors import BlocsError, InputError
 
 app = typer.Typer(
     add_completion=False,
@@ -56,10 +57,7 @@ def _enable_compile_cache() -> None:
 
 
 def _fail(exc: BlocsError) -> None:
-    code = 3 if isinstance(exc, ConvergenceError) else 2
-    kind = "no convergence" if code == 3 else "error"
-    err_console.print(f"[bold red]{kind}:[/] {exc}", highlight=False, markup=True)
-    raise typer.Exit(code)
+    fail(exc)
 
 
 def _parse_sets(values: list[str] | None) -> dict[str, Any]:

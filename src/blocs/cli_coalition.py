@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from blocs.errors import BlocsError, ConvergenceError, InputError
+from blocs._clitools import fail
+from blocs.errors import BlocsError, InputError
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -28,10 +29,7 @@ PRESETS = ("allied-front",)
 
 
 def _fail(exc: BlocsError) -> None:
-    code = 3 if isinstance(exc, ConvergenceError) else 2
-    kind = "no convergence" if code == 3 else "error"
-    err_console.print(f"[bold red]{kind}:[/] {exc}", highlight=False, markup=True)
-    raise typer.Exit(code)
+    fail(exc)
 
 
 def _f(v: Any, digits: int = 2, signed: bool = False) -> str:
@@ -64,7 +62,35 @@ def _spec(
 ) -> Any:
     from blocs.coalitions import CoalitionSpec, allied_front_spec
 
-    if preset is not None:
+    if preset is not None and (preset.endswith(".toml") or Path(preset).is_file()):
+        from blocs.scenario import load_scenario
+
+        sc = load_scenario(preset)
+        if sc.coalition is None:
+            raise InputError(
+                f"{preset}: no [coalition] table; add one, e.g.\n[coalition]\n"
+                'leader = "USA"\ntarget = "CHN"\nallies = ["JPN", "EU27"]\ntariff = 0.5'
+            )
+        if not isinstance(sc.scenario.data, str):
+            raise InputError(f"{preset}: coalitions run on embedded data (world2023, icio2022)")
+        block = sc.coalition
+        base = CoalitionSpec(
+            leader=block.leader,
+            target=block.target,
+            allies=tuple(block.allies),
+            tariff=block.tariff,
+            response=_response(block.response)
+            if isinstance(block.response, str)
+            else block.response,
+            data=sc.scenario.data,
+            america_first=block.america_first,
+            punishment=None
+            if isinstance(block.punishment, str) and block.punishment.lower() == "none"
+            else block.punishment,
+            leverage_multiple=block.leverage_multiple,
+            name=sc.name,
+        )
+    elif preset is not None:
         if preset != "allied-front":
             from blocs.errors import closest
 
