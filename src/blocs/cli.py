@@ -422,6 +422,10 @@ from blocs.cli_coalition import coalition as _coalition_cmd  # noqa: E402
 
 app.command("coalition")(_coalition_cmd)
 
+from blocs.cli_sweep import sweep as _sweep_cmd  # noqa: E402
+
+app.command("sweep")(_sweep_cmd)
+
 
 def main() -> None:
     """Entry point of the ``blocs`` script."""

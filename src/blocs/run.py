@@ -31,7 +31,9 @@ from blocs.scenario import DataSpec, Scenario, compile_policy, load_scenario, re
 
 __all__ = [
     "Run",
+    "array_checksum",
     "atomic_write_text",
+    "economy_for",
     "run_scenario",
     "run_variants",
     "write_run",
@@ -239,6 +241,16 @@ def run_variants(scenario: str | Path | Scenario, **kwargs: Any) -> list[Run]:
         r.manifest["variant"] = v.model_dump(mode="json")
         runs.append(dataclasses.replace(r, variant=v.name))
     return runs
+
+
+def economy_for(sc: Scenario) -> Any:
+    """The baseline economy a scenario runs on (its data set, or the user's files)."""
+    return _economy_for(sc)
+
+
+def array_checksum(economy: Any) -> str:
+    """SHA-256 of a multi-sector economy's arrays (for manifests)."""
+    return _array_checksum(economy)
 
 
 def _array_checksum(economy: Any) -> str:

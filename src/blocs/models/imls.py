@@ -303,10 +303,17 @@ def _conditions(g: _Aggregates, p: Params, st: Any) -> jax.Array:
         num = jnp.sum((g.P_hat - 1.0) * p.E) / jnp.sum(p.E)
     else:
         num = jnp.sum(g.wLY) / jnp.sum(p.Y) - 1.0
-    r1 = r1.at[-1].set(num)
+    # Walras' law: drop the largest economy's market clearing for the numeraire (dropping a
+    # tiny economy's equation leaves Newton badly scaled; it can stall)
+    r1 = r1.at[dropped_equation(p)].set(num)
     relief = tax_relief(p, g.R, g.wLY, st.revenue)
     r3 = jnp.log(g.L_hat) - p.kappa * jnp.log(relief * g.w_hat / g.P_hat)
     return jnp.concatenate([r1, r3])
+
+
+def dropped_equation(p: Params) -> jax.Array:
+    """Index of the market-clearing equation replaced by the numeraire: the largest economy."""
+    return jnp.argmax(p.Y)
 
 
 def residual(x, args):
@@ -407,7 +414,8 @@ def _solve_core(
     res = newton(residual, x0, (p, policy, st), tol=tol, max_steps=max_steps)
     g = _aggregates(res.x, p, policy, st.deficits)
     o = _evaluate(jnp.concatenate([res.x[:n], jnp.log(g.E_hat), res.x[n:]]), p, policy)
-    walras = producer_income(p, o.X_new)[-1] / o.wLY[-1] - 1.0
+    k = dropped_equation(p)
+    walras = producer_income(p, o.X_new)[k] / o.wLY[k] - 1.0
     return Solution(
         w_hat=o.w_hat,
         E_hat=o.E_hat,
@@ -439,17 +447,24 @@ def solve_params(
     numeraire: str = "price_index",
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
+    x0: jax.Array | None = None,
 ) -> Solution:
     """Solve from calibrated arrays: pure, jittable, vmappable and differentiable.
 
     ``deficits="balanced"`` here means ``T`` is ignored (``p`` already balanced); use
     :func:`solve` for the full two-step treatment. Never raises: check ``converged``.
+    ``x0``: a starting point ``[log w_hat, log L_hat]`` (shape (2N,)), e.g. a nearby
+    solution's; default the baseline (zeros).
     """
-    return _solve_core(p, policy, _Static(revenue, deficits, numeraire), tol, max_steps)
+    return _solve_core(p, policy, _Static(revenue, deficits, numeraire), tol, max_steps, x0)
 
 
-def _x_of(sol: Solution) -> jax.Array:
+def solution_x(sol: Solution) -> jax.Array:
+    """The unknowns ``[log w_hat, log L_hat]`` of a solution (a warm start for another)."""
     return jnp.log(jnp.concatenate([sol.w_hat, sol.L_hat]))
+
+
+_x_of = solution_x
 
 
 #: Numbers of continuation steps tried, in turn, when a direct solve fails.

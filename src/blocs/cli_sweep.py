@@ -1,0 +1,294 @@
+"""``blocs sweep SCENARIO``: Monte Carlo and grids over model parameters (a thin shell over
+:func:`blocs.sweep.run_sweep`).
+
+Register it on the main app with ``app.command("sweep")(sweep)``. Exit codes as for every
+command: 0 ok, 2 bad input, 3 no convergence (every draw failed).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from blocs.errors import BlocsError, ConvergenceError, InputError
+
+__all__ = ["parse_grid", "sweep"]
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: BlocsError) -> None:
+    code = 3 if isinstance(exc, ConvergenceError) else 2
+    kind = "no convergence" if code == 3 else "error"
+    err_console.print(f"[bold red]{kind}:[/] {exc}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise InputError(f"{where}: {text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise InputError(f"{where}: {text!r} is not a finite number")
+    return v
+
+
+def parse_grid(items: list[str] | None) -> dict[str, list[Any]]:
+    """``["trade_elasticity=3,4,6,8", "pass_through=benchmark,none"]`` -> a grid dict.
+
+    Example:
+        >>> parse_grid(["trade_elasticity=3,4"])
+        {'trade_elasticity': [3.0, 4.0]}
+    """
+    grid: dict[str, list[Any]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError(
+                f"--grid {item!r}: expected NAME=V1,V2,..., e.g. --grid trade_elasticity=3,4,6,8"
+            )
+        key, raw = (part.strip() for part in item.split("=", 1))
+        values = [v.strip() for v in raw.split(",") if v.strip()]
+        if not values:
+            raise InputError(f"--grid {item!r}: no values after '='")
+        if key in ("pass_through", "elasticities"):
+            grid[key] = values
+        else:
+            grid[key] = [_number(v, f"--grid {key}") for v in values]
+    return grid
+
+
+def _pair(text: str, where: str) -> tuple[float, float]:
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2:
+        raise InputError(f"{where} {text!r}: expected LOW,HIGH, e.g. {where} 0.2,1.0")
+    return _number(parts[0], where), _number(parts[1], where)
+
+
+def _progress_bar() -> tuple[Progress, Any]:
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("draws  {task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+    state: dict[str, Any] = {}
+
+    def callback(p: Any) -> None:
+        if "task" not in state:
+            state["task"] = bar.add_task(
+                "sweep", total=p.draws_total, completed=p.draws_done, rate=""
+            )
+            state["start"] = p.draws_done
+        run = p.draws_done - state["start"]
+        rate = f"{run / p.seconds:.1f}/s" if p.seconds > 0 and run else ""
+        bar.update(state["task"], completed=p.draws_done, rate=rate)
+
+    return bar, callback
+
+
+def sweep(
+    scenario: Annotated[
+        str, typer.Argument(help="built-in name (see `blocs scenarios`) or a scenario .toml")
+    ],
+    draws: Annotated[
+        int, typer.Option(help="random draws (per grid point); needs a distribution option")
+    ] = 0,
+    eps_lognormal_sd: Annotated[
+        float | None,
+        typer.Option(
+            "--eps-lognormal-sd",
+            help="draw trade_elasticity ~ lognormal(log(median), sd), e.g. 0.25",
+        ),
+    ] = None,
+    eps_median: Annotated[
+        float | None,
+        typer.Option(
+            "--eps-median", help="median of the trade_elasticity draws (default: the scenario's)"
+        ),
+    ] = None,
+    kappa_uniform: Annotated[
+        str | None,
+        typer.Option(
+            "--kappa-uniform", help="draw labour_supply_elasticity ~ uniform(LOW,HIGH), e.g. 0,1"
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the random draws")] = 0,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid",
+            help="NAME=V1,V2,... (repeatable): trade_elasticity, labour_supply_elasticity, "
+            "pass_through; elasticities for multi-sector scenarios",
+        ),
+    ] = None,
+    elasticity_sets: Annotated[
+        str | None,
+        typer.Option(
+            "--elasticity-sets",
+            help="multi-sector scenarios on icio2022: 'all' or comma-separated set names",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="folder for results (Parquet chunks + manifest); resumable"),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="run on a Dask scheduler, e.g. tcp://HOST:8786"),
+    ] = None,
+    local_cluster: Annotated[
+        int | None,
+        typer.Option("--local-cluster", help="start a Dask LocalCluster with N workers"),
+    ] = None,
+    processes: Annotated[
+        int | None, typer.Option("--processes", help="run chunks in N local processes")
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", help="draws per chunk (one vmapped solve, one file)")
+    ] = 50,
+    countries: Annotated[
+        str | None,
+        typer.Option("--countries", help="rows: ISO3 codes, groups (EU27), non-US"),
+    ] = None,
+    column: Annotated[str, typer.Option(help="outcome summarised")] = "welfare_pct",
+    percentiles: Annotated[str, typer.Option(help="comma-separated percentiles")] = "5,50,95",
+    tol: Annotated[float, typer.Option(help="solver tolerance")] = 1e-12,
+    max_steps: Annotated[int, typer.Option(help="maximum Newton steps per solve")] = 60,
+) -> None:
+    """Percentiles of outcomes across parameter draws and grids.
+
+    Examples:
+
+      blocs sweep liberation-day --draws 1000 --eps-lognormal-sd 0.25 --seed 0 --out runs/ld
+
+      blocs sweep liberation-day --grid trade_elasticity=3,4,6,8 --local-cluster 2
+
+      blocs sweep liberation-day-icio --elasticity-sets all
+    """
+    from blocs import sweep as sw
+    from blocs.scenario import load_scenario
+
+    try:
+        backend = _backend(sw, scheduler, local_cluster, processes)
+        dist: dict[str, Any] = {}
+        sc = load_scenario(scenario)
+        if eps_lognormal_sd is not None:
+            median = eps_median
+            if median is None:
+                median = float(getattr(sc.options, "trade_elasticity", 4.0))
+            if median <= 0:
+                raise InputError(f"--eps-median {median}: must be > 0")
+            dist["trade_elasticity"] = sw.LogNormal(mean=math.log(median), sd=eps_lognormal_sd)
+        elif eps_median is not None:
+            raise InputError("--eps-median needs --eps-lognormal-sd (the spread of the draws)")
+        if kappa_uniform is not None:
+            low, high = _pair(kappa_uniform, "--kappa-uniform")
+            dist["labour_supply_elasticity"] = sw.Uniform(low=low, high=high)
+        if draws and not dist:
+            raise InputError(
+                f"--draws {draws}: say what to draw, e.g. --eps-lognormal-sd 0.25 "
+                "(trade elasticity) or --kappa-uniform 0,1 (labour supply)"
+            )
+        if dist and not draws:
+            raise InputError("a distribution option needs --draws N (e.g. --draws 1000)")
+        grid_dict = parse_grid(grid)
+        if elasticity_sets is not None:
+            grid_dict["elasticities"] = [s.strip() for s in elasticity_sets.split(",") if s]
+        rows = tuple(r.strip() for r in countries.split(",") if r.strip()) if countries else None
+        qs = tuple(_number(q, "--percentiles") for q in percentiles.split(",") if q.strip())
+        fields: dict[str, Any] = {
+            "scenario": sc,
+            "grid": grid_dict,
+            "draws": draws,
+            "distributions": dist,
+            "seed": seed,
+            "percentiles": qs,
+            "tol": tol,
+            "max_steps": max_steps,
+        }
+        if rows:
+            fields["rows"] = rows
+        spec = sw.make_spec(**fields)
+        bar, callback = _progress_bar()
+        with bar:
+            result = sw.run_sweep(
+                spec, out=out, backend=backend, chunk_size=chunk_size, progress=callback
+            )
+        summary = result.summary(column=column)
+        if out is not None:
+            from blocs.run import atomic_write_text
+
+            atomic_write_text(Path(out) / "summary.csv", summary.to_csv(float_format="%.10g"))
+    except BlocsError as exc:
+        _fail(exc)
+        return
+    _print(result, summary, column)
+
+
+def _backend(
+    sw: Any, scheduler: str | None, local_cluster: int | None, processes: int | None
+) -> Any:
+    given = [
+        name
+        for name, v in (
+            ("--scheduler", scheduler),
+            ("--local-cluster", local_cluster),
+            ("--processes", processes),
+        )
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise InputError(f"{' and '.join(given)}: choose one way to run the chunks")
+    if scheduler is not None:
+        return sw.Dask(scheduler)
+    if local_cluster is not None:
+        return sw.Dask(n_workers=local_cluster)
+    if processes is not None:
+        return sw.Processes(processes)
+    return sw.InProcess()
+
+
+def _print(result: Any, summary: Any, column: str) -> None:
+    n = result.spec.n_draws
+    failed = result.n_failed
+    table = Table(
+        title=f"{result.scenario.name}: {column} across {n} draws"
+        + (f" ({failed} failed, left out)" if failed else ""),
+        title_justify="left",
+    )
+    table.add_column("", style="bold", no_wrap=True)
+    pcols = [c for c in summary.columns if c.startswith("p")]
+    for c in pcols:
+        table.add_column(c, justify="right")
+    table.add_column("mean", justify="right")
+    for name, row in summary.iterrows():
+        m = int(row["members"])
+        label = f"{name}" if m == 1 else f"{name} ({m})"
+        table.add_row(label, *[f"{row[c]:.2f}" for c in pcols], f"{row['mean']:.2f}")
+    out_console.print(table)
+    m = result.manifest
+    out_console.print(
+        f"[dim]% changes from the baseline; groups weighted by baseline expenditure. "
+        f"{m['chunks_run']} chunks run, {m['chunks_skipped']} found finished; backend "
+        f"{m['backend']}; {m['seconds']:.1f} s[/]"
+    )
