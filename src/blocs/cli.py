@@ -426,6 +426,14 @@ from blocs.cli_sweep import sweep as _sweep_cmd  # noqa: E402
 
 app.command("sweep")(_sweep_cmd)
 
+from blocs.cli_strategy import nash as _nash_cmd  # noqa: E402
+from blocs.cli_strategy import optimal as _optimal_cmd  # noqa: E402
+from blocs.cli_strategy import talks as _talks_cmd  # noqa: E402
+
+app.command("optimal")(_optimal_cmd)
+app.command("nash")(_nash_cmd)
+app.command("talks")(_talks_cmd)
+
 
 def main() -> None:
     """Entry point of the ``blocs`` script."""

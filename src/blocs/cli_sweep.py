@@ -23,7 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from blocs.errors import BlocsError, ConvergenceError, InputError
+from blocs._clitools import fail
+from blocs.errors import BlocsError, InputError
 
 __all__ = ["parse_grid", "sweep"]
 
@@ -32,10 +33,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: BlocsError) -> None:
-    code = 3 if isinstance(exc, ConvergenceError) else 2
-    kind = "no convergence" if code == 3 else "error"
-    err_console.print(f"[bold red]{kind}:[/] {exc}", highlight=False, markup=True)
-    raise typer.Exit(code)
+    fail(exc)
 
 
 def _number(text: str, where: str) -> float:

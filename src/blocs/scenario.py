@@ -816,10 +816,19 @@ def compile_policy(sc: Scenario, economy: Any) -> Policy:
                         t[a, b, sec] = t[b, a, sec]
         else:  # optimal
             if not one_sector:
-                raise ScenarioError(
-                    f"{where}.rule: 'optimal' retaliation has a closed form only in the "
-                    "one-sector model; numerical optimal responses come with `blocs optimal`"
+                from blocs.strategy.games import optimal_retaliation
+
+                policy = Policy(t=t.copy(), d_hat=d_hat.copy())  # type: ignore[arg-type]
+                t = np.array(
+                    _safe(
+                        lambda p=policy, b=by, a=against, s_=sec: optimal_retaliation(
+                            economy, options, p, b, a, kind="caliendo_parro", sectors=s_
+                        ),
+                        where,
+                    ),
+                    dtype=float,
                 )
+                continue
             rate = _optimal_against(economy, options, by, against)
             for b in by:
                 for a in against:

@@ -13,6 +13,14 @@ from blocs.strategy.cooperative import (
     equal_gains_tariffs,
     nash_bargaining,
 )
+from blocs.strategy.games import (
+    TariffGame,
+    nash_for_scenario,
+    optimal_for_scenario,
+    optimal_retaliation,
+    talks_for_scenario,
+    tariff_game,
+)
 from blocs.strategy.nash import NashTariffs, nash_tariffs
 from blocs.strategy.optimal import Game, OptimalTariffs, optimal_tariffs, projected_gradient
 
@@ -21,10 +29,16 @@ __all__ = [
     "Game",
     "NashTariffs",
     "OptimalTariffs",
+    "TariffGame",
     "cooperative_tariffs",
     "equal_gains_tariffs",
     "nash_bargaining",
+    "nash_for_scenario",
     "nash_tariffs",
+    "optimal_for_scenario",
+    "optimal_retaliation",
     "optimal_tariffs",
     "projected_gradient",
+    "talks_for_scenario",
+    "tariff_game",
 ]
