@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import math
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,3 +20,14 @@ def fail(exc: BlocsError) -> NoReturn:
     kind = "no convergence" if code == 3 else "error"
     err_console.print(f"[bold red]{kind}:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code)
+
+
+def fmt_number(v: Any, digits: int = 2, signed: bool = False) -> str:
+    """A number for a table cell: fixed digits, '–' for NaN/inf, text left as is."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"

@@ -9,7 +9,6 @@ did not converge (the tables are still printed and written, failures listed).
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from blocs._clitools import fail
+from blocs._clitools import fail, fmt_number
 from blocs.errors import BlocsError, InputError
 
 out_console = Console()
@@ -32,14 +31,7 @@ def _fail(exc: BlocsError) -> None:
     fail(exc)
 
 
-def _f(v: Any, digits: int = 2, signed: bool = False) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(x):
-        return "–"
-    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+_f = fmt_number
 
 
 def _response(value: str) -> str | float:

@@ -13,7 +13,6 @@ Exit codes: 0 ok, 2 bad input, 3 no convergence (the partial result is still pri
 from __future__ import annotations
 
 import json
-import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blocs._clitools import fail
+from blocs._clitools import fail, fmt_number
 from blocs.errors import BlocsError, ConvergenceError, InputError
 
 out_console = Console()
@@ -60,14 +59,7 @@ def _fail(exc: BlocsError) -> None:
     fail(exc)
 
 
-def _f(v: Any, digits: int = 2, signed: bool = False) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(x):
-        return "–"
-    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+_f = fmt_number
 
 
 def _write(out: Path, tables: dict[str, Any], summary: dict[str, Any]) -> list[Path]:
