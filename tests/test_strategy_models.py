@@ -397,3 +397,15 @@ def test_optimal_and_nash_cli_user_data(small_scenario, tmp_path):
     nash_summary = json.loads((tmp_path / "nash" / "summary.json").read_text())
     assert nash_summary["certificate"] < CERTIFICATE_TOL
     assert len(nash_summary["verified_players"]) == len(SMALL_CODES)
+
+
+def test_by_partner_optimum_weakly_dominates_uniform():
+    """A uniform tariff is one point of the by-partner instrument set, so the by-partner
+    optimum gives the player at least the uniform optimum's welfare."""
+    from blocs.strategy import optimal_for_scenario
+
+    uniform = optimal_for_scenario("global-tariff-war", "USA", shape="uniform")
+    by_partner = optimal_for_scenario("global-tariff-war", "USA", shape="by-partner")
+    assert uniform.converged and by_partner.converged
+    assert by_partner.welfare_pct >= uniform.welfare_pct - 1e-9
+    assert uniform.welfare_pct > uniform.welfare_start_pct
