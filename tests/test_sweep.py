@@ -242,3 +242,19 @@ def test_synthetic_economies() -> None:
     assert isinstance(ms, blocs.MultiSectorEconomy)
     assert (ms.n, ms.s) == (10, 5)
     np.testing.assert_allclose(np.asarray(ms.alpha).sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_sweep_report_has_bands(tmp_path: Path, reference: sw.SweepResult) -> None:
+    """The sweep report: a band chart and a self-contained page with the percentiles."""
+    from blocs.report.sweep import write_sweep_report
+
+    path = write_sweep_report(reference, tmp_path / "rep")
+    page = path.read_text(encoding="utf-8")
+    png = (tmp_path / "rep" / "sweep_bands.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    assert "data:image/png;base64," in page
+    assert "http://" not in page and "https://" not in page
+    summary = reference.summary()
+    for row in summary.index:
+        assert f">{row}<" in page
+    assert f"{summary['p5'].iloc[0]:.3f}" in page

@@ -169,6 +169,10 @@ def sweep(
         typer.Option("--countries", help="rows: ISO3 codes, groups (EU27), non-US"),
     ] = None,
     column: Annotated[str, typer.Option(help="outcome summarised")] = "welfare_pct",
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="write sweep_report.html and sweep_bands.png here"),
+    ] = None,
     percentiles: Annotated[str, typer.Option(help="comma-separated percentiles")] = "5,50,95",
     tol: Annotated[float, typer.Option(help="solver tolerance")] = 1e-12,
     max_steps: Annotated[int, typer.Option(help="maximum Newton steps per solve")] = 60,
@@ -237,6 +241,10 @@ def sweep(
             from blocs.run import atomic_write_text
 
             atomic_write_text(Path(out) / "summary.csv", summary.to_csv(float_format="%.10g"))
+        if report is not None:
+            from blocs.report.sweep import write_sweep_report
+
+            write_sweep_report(result, report, column=column)
     except BlocsError as exc:
         _fail(exc)
         return
