@@ -39,8 +39,9 @@ def bench_liberation_day(repeats: int) -> None:
     eco = blocs.load_world2023()
     model = imls.IMLS()
     p = imls.calibrate(eco, model)
-    policy = imls.Policy(t=jnp.asarray(blocs.liberation_day_tariffs(eco)),
-                         d_hat=jnp.ones((eco.n, eco.n)))
+    policy = imls.Policy(
+        t=jnp.asarray(blocs.liberation_day_tariffs(eco)), d_hat=jnp.ones((eco.n, eco.n))
+    )
     st = imls._Static(model.revenue, model.deficits, model.numeraire)
     start = time.perf_counter()
     sol = imls._solve_jit(p, policy, st, 1e-12, 60)
@@ -52,41 +53,70 @@ def bench_liberation_day(repeats: int) -> None:
         sol = imls._solve_jit(p, policy, st, 1e-12, 60)
         jax.block_until_ready(sol.w_hat)
         times.append(time.perf_counter() - start)
-    table = Table(title=f"Liberation Day, world2023 ({eco.n} countries, {2 * eco.n} unknowns)",
-                  title_justify="left")
-    for c in ("first call (compile + solve) s", "warm solve median ms", "min ms", "iterations",
-              "max residual", "US welfare %"):
+    table = Table(
+        title=f"Liberation Day, world2023 ({eco.n} countries, {2 * eco.n} unknowns)",
+        title_justify="left",
+    )
+    for c in (
+        "first call (compile + solve) s",
+        "warm solve median ms",
+        "min ms",
+        "iterations",
+        "max residual",
+        "US welfare %",
+    ):
         table.add_column(c, justify="right")
-    table.add_row(f"{compile_s:.2f}", f"{1000 * statistics.median(times):.1f}",
-                  f"{1000 * min(times):.1f}", str(int(sol.iterations)),
-                  f"{float(sol.max_residual):.1e}",
-                  f"{100 * (float(sol.welfare_hat[eco.index('USA')]) - 1):.3f}")
+    table.add_row(
+        f"{compile_s:.2f}",
+        f"{1000 * statistics.median(times):.1f}",
+        f"{1000 * min(times):.1f}",
+        str(int(sol.iterations)),
+        f"{float(sol.max_residual):.1e}",
+        f"{100 * (float(sol.welfare_hat[eco.index('USA')]) - 1):.3f}",
+    )
     console.print(table)
-    console.print("targets: <= 50 ms warm per solve; residual <= 1e-10. The paper's own code "
-                  "takes about 25 s per scenario.\n")
+    console.print(
+        "targets: <= 50 ms warm per solve; residual <= 1e-10. The paper's own code "
+        "takes about 25 s per scenario.\n"
+    )
 
 
 def _gegravity_model(sample: Path):
     import gegravity as ge
 
     grav = pd.read_csv(sample, sep=None, engine="python")
-    baseline = ge.BaselineData(grav, imp_var_name="importer", exp_var_name="exporter",
-                               year_var_name="year", trade_var_name="trade",
-                               expend_var_name="E", output_var_name="Y")
-    coeffs = pd.DataFrame([
-        {"var": "lndist", "coeff": -0.3764, "ste": 0.072},
-        {"var": "contiguity", "coeff": 0.8850, "ste": 0.131},
-        {"var": "pta", "coeff": PTA_COEFF, "ste": 0.109},
-        {"var": "common_language", "coeff": 0.0392, "ste": 0.084},
-        {"var": "international", "coeff": -3.4224, "ste": 0.215},
-    ])
-    cost = ge.CostCoeffs(estimates=coeffs, identifier_col="var", coeff_col="coeff",
-                         stderr_col="ste")
-    m = ge.OneSectorGE(baseline, year="2006", expend_var_name="E", output_var_name="Y",
-                       cost_coeff_values=cost,
-                       cost_variables=["lndist", "contiguity", "pta", "common_language",
-                                       "international"],
-                       reference_importer="DEU", sigma=SIGMA, quiet=True)
+    baseline = ge.BaselineData(
+        grav,
+        imp_var_name="importer",
+        exp_var_name="exporter",
+        year_var_name="year",
+        trade_var_name="trade",
+        expend_var_name="E",
+        output_var_name="Y",
+    )
+    coeffs = pd.DataFrame(
+        [
+            {"var": "lndist", "coeff": -0.3764, "ste": 0.072},
+            {"var": "contiguity", "coeff": 0.8850, "ste": 0.131},
+            {"var": "pta", "coeff": PTA_COEFF, "ste": 0.109},
+            {"var": "common_language", "coeff": 0.0392, "ste": 0.084},
+            {"var": "international", "coeff": -3.4224, "ste": 0.215},
+        ]
+    )
+    cost = ge.CostCoeffs(
+        estimates=coeffs, identifier_col="var", coeff_col="coeff", stderr_col="ste"
+    )
+    m = ge.OneSectorGE(
+        baseline,
+        year="2006",
+        expend_var_name="E",
+        output_var_name="Y",
+        cost_coeff_values=cost,
+        cost_variables=["lndist", "contiguity", "pta", "common_language", "international"],
+        reference_importer="DEU",
+        sigma=SIGMA,
+        quiet=True,
+    )
     m.build_baseline(omr_rescale=100)
     return m
 
@@ -125,16 +155,22 @@ def bench_gegravity(shared: Path, repeats: int) -> None:
     gg_w = m.country_results["GDP change (percent)"]
 
     # blocs on the same baseline flows (gegravity's modelled baseline trade)
-    flows = bil.rename(columns={exp_col: "exporter", imp_col: "importer",
-                                "baseline modeled trade": "value"})[
-        ["exporter", "importer", "value"]]
+    flows = bil.rename(
+        columns={exp_col: "exporter", imp_col: "importer", "baseline modeled trade": "value"}
+    )[["exporter", "importer", "value"]]
     codes = sorted(set(flows.exporter))
     sales0 = flows.groupby("exporter")["value"].sum()
-    eco = blocs.economy_from_tables(flows, pd.DataFrame({"iso3": codes,
-                                                         "gdp": [sales0[c] for c in codes]}))
-    model = imls.IMLS(trade_elasticity=SIGMA - 1, labour_supply_elasticity=0.0,
-                      profit_shares="zero", pass_through="none", deficits="fixed_ratio",
-                      numeraire="world_income")
+    eco = blocs.economy_from_tables(
+        flows, pd.DataFrame({"iso3": codes, "gdp": [sales0[c] for c in codes]})
+    )
+    model = imls.IMLS(
+        trade_elasticity=SIGMA - 1,
+        labour_supply_elasticity=0.0,
+        profit_shares="zero",
+        pass_through="none",
+        deficits="fixed_ratio",
+        numeraire="world_income",
+    )
     p = imls.calibrate(eco, model)
     d_hat = np.ones((eco.n, eco.n))
     for a, b in (("CAN", "JPN"), ("JPN", "CAN")):
@@ -154,29 +190,49 @@ def bench_gegravity(shared: Path, repeats: int) -> None:
     bl_resid = float(np.max(np.abs(X1.sum(axis=1) / out1 - 1.0)))
     bl_w = 100 * (np.asarray(sol.welfare_hat) - 1)
 
-    table = Table(title="blocs vs gegravity: CAN-JPN agreement on gegravity's sample "
-                  f"({eco.n} countries)", title_justify="left")
-    for c in ("", "time per counterfactual ms", "max market-clearing residual",
-              "CAN welfare %", "JPN welfare %"):
+    table = Table(
+        title=f"blocs vs gegravity: CAN-JPN agreement on gegravity's sample ({eco.n} countries)",
+        title_justify="left",
+    )
+    for c in (
+        "",
+        "time per counterfactual ms",
+        "max market-clearing residual",
+        "CAN welfare %",
+        "JPN welfare %",
+    ):
         table.add_column(c, justify="right")
     gg_ms = 1000 * statistics.median(gg_times)
     bl_ms = 1000 * statistics.median(times)
-    table.add_row("gegravity", f"{gg_ms:.1f}", f"{gg_resid:.1e}",
-                  f"{float(gg_w.loc['CAN']):.4f}", f"{float(gg_w.loc['JPN']):.4f}")
-    table.add_row("blocs", f"{bl_ms:.2f}", f"{bl_resid:.1e}",
-                  f"{bl_w[eco.index('CAN')]:.4f}", f"{bl_w[eco.index('JPN')]:.4f}")
+    table.add_row(
+        "gegravity",
+        f"{gg_ms:.1f}",
+        f"{gg_resid:.1e}",
+        f"{float(gg_w.loc['CAN']):.4f}",
+        f"{float(gg_w.loc['JPN']):.4f}",
+    )
+    table.add_row(
+        "blocs",
+        f"{bl_ms:.2f}",
+        f"{bl_resid:.1e}",
+        f"{bl_w[eco.index('CAN')]:.4f}",
+        f"{bl_w[eco.index('JPN')]:.4f}",
+    )
     table.add_row("ratio", f"{gg_ms / bl_ms:.0f}x faster", "", "", "")
     console.print(table)
-    console.print("welfare = real GDP change (gegravity's 'GDP change (percent)'); the gap "
-                  "between the two comes from gegravity's un-cleared markets. Its time includes "
-                  "define_experiment + simulate. Targets: >= 100x faster, residual <= 1e-10.\n")
+    console.print(
+        "welfare = real GDP change (gegravity's 'GDP change (percent)'); the gap "
+        "between the two comes from gegravity's un-cleared markets. Its time includes "
+        "define_experiment + simulate. Targets: >= 100x faster, residual <= 1e-10.\n"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--shared", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
     args = parser.parse_args()
     bench_liberation_day(args.repeats)
     bench_gegravity(args.shared, args.repeats)
