@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -31,3 +33,18 @@ def fmt_number(v: Any, digits: int = 2, signed: bool = False) -> str:
     if not math.isfinite(x):
         return "–"
     return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+
+
+def enable_compile_cache() -> None:
+    """Persist compiled XLA programs so later runs skip compilation (BLOCS_CACHE_DIR)."""
+    import jax
+
+    cache = os.environ.get("BLOCS_CACHE_DIR") or str(Path.home() / ".cache" / "blocs" / "jax")
+    if cache.lower() in ("", "0", "off", "none"):
+        return
+    try:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    except OSError:
+        pass

@@ -6,7 +6,6 @@ Exit codes: 0 ok, 2 bad input (data, scenario, option), 3 no convergence.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blocs._clitools import fail
+from blocs._clitools import enable_compile_cache, fail
 from blocs.errors import BlocsError, InputError
 
 app = typer.Typer(
@@ -41,19 +40,7 @@ class WeightsOpt(StrEnum):
     none = "none"
 
 
-def _enable_compile_cache() -> None:
-    """Persist compiled XLA programs so later runs skip compilation (BLOCS_CACHE_DIR)."""
-    import jax
-
-    cache = os.environ.get("BLOCS_CACHE_DIR") or str(Path.home() / ".cache" / "blocs" / "jax")
-    if cache.lower() in ("", "0", "off", "none"):
-        return
-    try:
-        Path(cache).mkdir(parents=True, exist_ok=True)
-        jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    except OSError:
-        pass
+_enable_compile_cache = enable_compile_cache
 
 
 def _fail(exc: BlocsError) -> None:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from blocs._clitools import fail, fmt_number
+from blocs._clitools import enable_compile_cache, fail, fmt_number
 from blocs.errors import BlocsError, InputError
 
 out_console = Console()
@@ -245,10 +245,9 @@ def coalition(
     Examples: blocs coalition allied-front --out results/;
     blocs coalition --allies JPN,KOR,EU27 --tariff 0.5 --response mirror
     """
-    from blocs.cli import _enable_compile_cache  # lazy: cli.py imports this module
     from blocs.coalitions import solve_coalitions
 
-    _enable_compile_cache()
+    enable_compile_cache()
     try:
         spec = _spec(
             preset, leader, target, allies, tariff, response, data, america_first, punishment

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blocs._clitools import fail, fmt_number
+from blocs._clitools import enable_compile_cache, fail, fmt_number
 from blocs.errors import BlocsError, ConvergenceError, InputError
 
 out_console = Console()
@@ -103,13 +103,7 @@ def _status(msg: str, status: Any) -> None:
     status.update(msg)
 
 
-def _compile_cache() -> None:
-    """The main CLI's persistent compilation cache (BLOCS_CACHE_DIR), if available."""
-    try:
-        from blocs.cli import _enable_compile_cache
-    except ImportError:  # pragma: no cover
-        return
-    _enable_compile_cache()
+_compile_cache = enable_compile_cache
 
 
 def optimal(

@@ -27,7 +27,7 @@ from blocs.data import load_dataset, load_economy
 from blocs.errors import InputError
 from blocs.models import imls
 from blocs.results import COUNTRY_COLUMNS, country_table, group_summary, multisector_tables
-from blocs.scenario import DataSpec, Scenario, compile_policy, load_scenario, resolve_group
+from blocs.scenario import DataSpec, Scenario, compile_policy, load_scenario, row_members
 
 __all__ = [
     "Run",
@@ -90,13 +90,7 @@ class Run:
 
     def members(self, row: str) -> list[str]:
         """Country codes of a row name: a code, a group, ``non-US`` / ``non-X``."""
-        if row.lower().startswith("non-"):
-            target = {"US": "USA"}.get(row[4:].upper(), row[4:])
-            excl = set(
-                resolve_group(target, self.scenario.groups, self.economy, where="--countries")
-            )
-            return [c for c in self.economy.iso3 if c not in excl]
-        return resolve_group(row, self.scenario.groups, self.economy, where="--countries")
+        return row_members(row, self.economy, self.scenario.groups)
 
 
 def _economy_for(sc: Scenario) -> Any:

@@ -70,6 +70,7 @@ __all__ = [
     "builtin_sector_groups",
     "model_options",
     "resolve_sectors",
+    "row_members",
 ]
 
 #: The 10 % floor the April-2025 US tariffs put under every exporter.
@@ -549,6 +550,22 @@ def resolve_group(
 
     visit(name, ())
     return list(dict.fromkeys(out))
+
+
+def row_members(
+    row: str,
+    economy: Any,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    *,
+    where: str = "--countries",
+) -> list[str]:
+    """Country codes of a summary row: an ISO3 code, a group (``EU27``), ``non-US``/``non-X``."""
+    groups = groups or {}
+    if row.lower().startswith("non-"):
+        target = {"US": "USA"}.get(row[4:].upper(), row[4:])
+        excl = set(resolve_group(target, groups, economy, where=where))
+        return [c for c in economy.iso3 if c not in excl]
+    return resolve_group(row, groups, economy, where=where)
 
 
 def _countries(

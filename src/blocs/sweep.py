@@ -58,7 +58,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, cast
+from typing import Annotated, Any, Literal, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -76,7 +76,7 @@ from blocs.results import (
     country_table,
     multisector_tables,
 )
-from blocs.scenario import Scenario, compile_policy, load_scenario, resolve_group
+from blocs.scenario import Scenario, compile_policy, load_scenario, row_members
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -1018,13 +1018,7 @@ class SweepResult:
 
 def members(row: str, economy: Any, groups: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Country codes of a summary row: an ISO3 code, a group (``EU27``), ``non-US``/``non-X``."""
-    groups = groups or {}
-    eco = cast(Economy, economy)
-    if row.lower().startswith("non-"):
-        target = {"US": "USA"}.get(row[4:].upper(), row[4:])
-        excl = set(resolve_group(target, groups, eco, where="rows"))
-        return [c for c in economy.iso3 if c not in excl]
-    return resolve_group(row, groups, eco, where="rows")
+    return row_members(row, economy, groups, where="rows")
 
 
 def summarize(
