@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 import blocs
 from blocs.cli_strategy import nash, optimal, talks
+from blocs.economy import Economy
 from blocs.models import imls
 from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector
 from blocs.models.imls import IMLS, optimal_tariff_closed_form
@@ -98,6 +99,7 @@ def test_us_uniform_optimum_vs_closed_form(world):
     the model's departures one at a time (numerical optima): kappa = 0 gives 0.195 (elastic
     labour with income-tax relief raises the optimum: revenue cuts a distorting labour tax);
     kappa = 0 with a balanced baseline 0.1724 vs the closed form on that baseline 0.1728.
+    The rest is third countries: with two countries the formula is exact (next test).
     """
     us = world.index("USA")
     model = IMLS()
@@ -122,6 +124,67 @@ def test_us_uniform_optimum_vs_closed_form(world):
     cf2 = _closed_form_at(tg2.game.args[0], us)
     assert res2.converged
     assert abs(float(res2.x[0]) - cf2) < CLOSED_FORM_SIMPLE_WORLD
+
+
+def _two_regions(economy: Economy, code: str) -> Economy:
+    """``code`` against the rest of the world as one region (flows summed, no tariffs)."""
+    i = economy.index(code)
+    A = np.zeros((2, economy.n))
+    A[1, :] = 1.0
+    A[:, i] = [1.0, 0.0]
+    X2 = A @ np.asarray(economy.X) @ A.T
+    E = np.asarray(economy.E)
+    nu = np.asarray(economy.nu)
+    nu2 = (A @ (nu * E)) / (A @ E)
+    return Economy(
+        X=jnp.asarray(X2),
+        t=jnp.zeros((2, 2)),
+        nu=jnp.asarray(nu2),
+        gdp=jnp.asarray(X2.sum(axis=1)),
+        us_tariff_2025=jnp.full(2, np.nan),
+        iso3=(code, "ROW"),
+        names=(code, "rest of the world"),
+    )
+
+
+#: In the closed form's own world (two countries, fixed labour, balanced trade) the formula
+#: is the exact first-order condition at the optimum's equilibrium: measured gaps 2e-14
+#: (IMLS profit shares and pass-through) and 2e-15 (Eaton-Kortum); the issue asks 1e-4.
+CLOSED_FORM_EXACT = 1e-9
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"labour_supply_elasticity": 0.0, "deficits": "balanced"},
+        {
+            "labour_supply_elasticity": 0.0,
+            "deficits": "balanced",
+            "profit_shares": "zero",
+            "pass_through": "none",
+        },
+    ],
+    ids=["imls", "eaton-kortum"],
+)
+def test_closed_form_is_the_optimum_of_a_two_country_world(world, options):
+    """models.md §1's closed form == the numerical uniform optimum (issue #7: 1e-4).
+
+    US vs the rest of world2023 as one region. The formula evaluated at the optimum's own
+    equilibrium (``at="equilibrium"``, a fixed point) is the numerical optimum to 1e-9; on
+    baseline shares (the paper's use) it is a first-order approximation, 1e-3 away here.
+    """
+    eco = _two_regions(world, "USA")
+    model = IMLS(**options)
+    tg = tariff_game(eco, model, ["USA"], kind="imls")
+    res = optimal_tariffs(tg.game, np.array([0.2]), player=0, gtol=1e-13)
+    assert res.converged
+    t_num = float(res.x[0])
+    t_cf = optimal_tariff_closed_form(eco, model, "USA", at="equilibrium")
+    assert abs(t_num - t_cf) < CLOSED_FORM_EXACT
+    assert abs(t_num - optimal_tariff_closed_form(eco, model, "USA")) > 1e-3
+    # and it is a maximum: welfare falls either side
+    for dx in (-0.01, 0.01):
+        assert res.objective > tg.game.welfare_at(res.x + dx)[0]
 
 
 # ----------------------------------------------------------------------------------------
