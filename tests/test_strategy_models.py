@@ -218,6 +218,13 @@ def test_multisector_nash_newton_agrees_with_best_responses():
     br = nash_tariffs(tg.game, nr.x)
     assert br.certificate < CERTIFICATE_TOL
     np.testing.assert_allclose(br.x, nr.x, atol=METHODS_AGREE)
+    # quasi-Newton (the default, Broyden updates) and exact Jacobians: the same equilibrium
+    ex = nash_newton(tg.game, np.full(tg.m, 0.2), jacobian="exact")
+    assert ex.converged and ex.exact_jacobians == ex.iterations
+    assert nr.exact_jacobians < nr.iterations
+    np.testing.assert_allclose(ex.x, nr.x, atol=1e-8)
+    with pytest.raises(blocs.InputError, match="broyden"):
+        nash_newton(tg.game, np.full(tg.m, 0.2), jacobian="secant")  # type: ignore[arg-type]
     # by partner and sector: best responses, certificate from full best responses
     tg3 = tariff_game(
         eco, MultiSectorOptions(), ["AAA", "BBB"], kind="caliendo_parro", shape="by-partner-sector"
