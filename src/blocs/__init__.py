@@ -40,6 +40,7 @@ from blocs.errors import (  # noqa: E402
     InputError,
     ScenarioError,
 )
+from blocs.gradients import Sensitivity, sensitivity  # noqa: E402
 from blocs.models.caliendo_parro import (  # noqa: E402
     MultiSectorEconomy,
     MultiSectorEquilibrium,
@@ -98,6 +99,7 @@ __all__ = [
     "Policy",
     "Processes",
     "Run",
+    "Sensitivity",
     "Scenario",
     "ScenarioError",
     "Solution",
@@ -129,6 +131,7 @@ __all__ = [
     "ossa_optimal_tariffs",
     "ossa_trade_talks",
     "run_scenario",
+    "sensitivity",
     "run_sweep",
     "solve",
     "solve_coalitions",

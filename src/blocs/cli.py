@@ -421,6 +421,10 @@ app.command("optimal")(_optimal_cmd)
 app.command("nash")(_nash_cmd)
 app.command("talks")(_talks_cmd)
 
+from blocs.cli_gradient import gradient as _gradient_cmd  # noqa: E402
+
+app.command("gradient")(_gradient_cmd)
+
 
 def main() -> None:
     """Entry point of the ``blocs`` script."""

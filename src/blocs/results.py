@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
@@ -28,6 +29,8 @@ __all__ = [
     "MULTISECTOR_COLUMNS",
     "SECTOR_COLUMNS",
     "country_table",
+    "imls_outcomes",
+    "multisector_outcomes",
     "group_summary",
     "multisector_tables",
     "weighted_mean",
@@ -52,38 +55,54 @@ def _pct(x: Any) -> np.ndarray:
     return 100.0 * (np.asarray(x) - 1.0)
 
 
+def _pct_change(x1: Any, x0: Any) -> Any:
+    """``100 (x1 / x0 - 1)`` (jnp; traceable)."""
+    return 100.0 * (x1 / x0 - 1.0)
+
+
+def _deficit_change(D1: Any, D0: Any) -> Any:
+    """``100 (D' - D) / |D|``, NaN where the baseline deficit is 0 (jnp; traceable)."""
+    safe = jnp.where(jnp.abs(D0) > 0, jnp.abs(D0), 1.0)
+    return jnp.where(jnp.abs(D0) > 0, 100.0 * (D1 - D0) / safe, jnp.nan)
+
+
+def imls_outcomes(sol: Solution) -> dict[str, Any]:
+    """The outcome columns of :func:`country_table` as arrays of shape (N,).
+
+    Pure ``jax.numpy``: usable inside ``jit`` / ``grad`` (see :mod:`blocs.gradients`).
+    """
+    p = sol.params
+    off = 1.0 - jnp.eye(p.E.shape[0])
+    X0 = p.lam * p.E[None, :] / (1.0 + p.t0)
+    X1 = sol.X_new
+    Y0 = p.Y
+    Y1 = sol.w_hat * sol.L_hat * Y0
+    imp0, imp1 = (X0 * off).sum(0), (X1 * off).sum(0)
+    exp0, exp1 = (X0 * off).sum(1), (X1 * off).sum(1)
+    return {
+        "welfare_pct": 100.0 * (sol.welfare_hat - 1.0),
+        "deficit_change_pct": _deficit_change(imp1 - exp1, imp0 - exp0),
+        "exports_gdp_pct": _pct_change(exp1 / Y1, exp0 / Y0),
+        "imports_gdp_pct": _pct_change(imp1 / Y1, imp0 / Y0),
+        "employment_pct": 100.0 * (sol.L_hat - 1.0),
+        "cpi_pct": 100.0 * (sol.P_hat - 1.0),
+        "tariff_revenue_pct": 100.0 * sol.R / p.E,
+    }
+
+
 def country_table(economy: Economy, sol: Solution) -> pd.DataFrame:
     """Per-country outcomes of ``sol`` (one row per country, columns :data:`COUNTRY_COLUMNS`).
 
     Also carries the baseline weights ``expenditure`` and ``gdp`` (used by group summaries).
     """
-    p = sol.params
-    n = economy.n
-    off = 1.0 - np.eye(n)
-    X0 = np.asarray(p.lam) * np.asarray(p.E)[None, :] / (1.0 + np.asarray(p.t0))
-    X1 = np.asarray(sol.X_new)
-    Y0 = np.asarray(p.Y)
-    Y1 = np.asarray(sol.w_hat * sol.L_hat) * Y0
-    imp0, imp1 = (X0 * off).sum(0), (X1 * off).sum(0)
-    exp0, exp1 = (X0 * off).sum(1), (X1 * off).sum(1)
-    D0, D1 = imp0 - exp0, imp1 - exp1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deficit = np.where(np.abs(D0) > 0, 100.0 * (D1 - D0) / np.abs(D0), np.nan)
-        exports = 100.0 * ((exp1 / Y1) / (exp0 / Y0) - 1.0)
-        imports = 100.0 * ((imp1 / Y1) / (imp0 / Y0) - 1.0)
+    out = {k: np.asarray(v) for k, v in imls_outcomes(sol).items()}
     return pd.DataFrame(
         {
             "iso3": list(economy.iso3),
             "name": list(economy.names),
-            "welfare_pct": _pct(sol.welfare_hat),
-            "deficit_change_pct": deficit,
-            "exports_gdp_pct": exports,
-            "imports_gdp_pct": imports,
-            "employment_pct": _pct(sol.L_hat),
-            "cpi_pct": _pct(sol.P_hat),
-            "tariff_revenue_pct": 100.0 * np.asarray(sol.R) / np.asarray(p.E),
-            "expenditure": np.asarray(p.E),
-            "gdp": Y0,
+            **out,
+            "expenditure": np.asarray(sol.params.E),
+            "gdp": np.asarray(sol.params.Y),
         }
     )
 
@@ -136,6 +155,36 @@ MULTISECTOR_COLUMNS = ("tot_pct", "vot_pct", "welfare_linear_pct", "real_wage_pc
 SECTOR_COLUMNS = ("iso3", "sector", "output_pct", "exports_pct", "imports_pct", "price_pct")
 
 
+def multisector_outcomes(eq: Any) -> dict[str, Any]:
+    """The outcome columns of :func:`multisector_tables` (country level), arrays of shape (N,).
+
+    Pure ``jax.numpy``: usable inside ``jit`` / ``grad`` (see :mod:`blocs.gradients`).
+    """
+    base = eq.baseline
+    n = base.n
+    off = (1.0 - jnp.eye(n))[:, :, None]
+    X0, X1 = base.X, eq.X_new
+    va0 = base.value_added
+    va1 = eq.w_hat * va0
+    exp0, exp1 = (X0 * off).sum(axis=(1, 2)), (X1 * off).sum(axis=(1, 2))
+    imp0, imp1 = (X0 * off).sum(axis=(0, 2)), (X1 * off).sum(axis=(0, 2))
+    cpi = jnp.exp(jnp.sum(base.alpha * jnp.log(eq.P_hat), axis=1))
+    revenue1 = jnp.sum(eq.t_new * X1, axis=(0, 2))
+    return {
+        "welfare_pct": eq.welfare_pct,
+        "deficit_change_pct": _deficit_change(eq.D_new, base.D),
+        "exports_gdp_pct": _pct_change(exp1 / va1, exp0 / va0),
+        "imports_gdp_pct": _pct_change(imp1 / va1, imp0 / va0),
+        "employment_pct": jnp.zeros(n),
+        "cpi_pct": 100.0 * (cpi - 1.0),
+        "tariff_revenue_pct": 100.0 * revenue1 / base.income,
+        "tot_pct": eq.tot_pct,
+        "vot_pct": eq.vot_pct,
+        "welfare_linear_pct": eq.welfare_linear_pct,
+        "real_wage_pct": eq.real_wage_pct,
+    }
+
+
 def multisector_tables(eq: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Country and country-sector tables of a multi-sector equilibrium.
 
@@ -145,43 +194,17 @@ def multisector_tables(eq: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     change, ``welfare_linear_pct = tot_pct + vot_pct`` the paper's first-order decomposition.
     """
     base = eq.baseline
-    n = base.n
-    off = (1.0 - np.eye(n))[:, :, None]
-    X0 = np.asarray(base.X)
-    X1 = np.asarray(eq.X_new)
-    va0 = np.asarray(base.value_added)
-    va1 = np.asarray(eq.w_hat) * va0
-    exp0, exp1 = (X0 * off).sum(axis=(1, 2)), (X1 * off).sum(axis=(1, 2))
-    imp0, imp1 = (X0 * off).sum(axis=(0, 2)), (X1 * off).sum(axis=(0, 2))
-    D0 = np.asarray(base.D)
-    D1 = np.asarray(eq.D_new)
-    alpha = np.asarray(base.alpha)
-    cpi = np.exp(np.sum(alpha * np.log(np.asarray(eq.P_hat)), axis=1))
-    income0 = np.asarray(base.income)
-    revenue1 = np.sum(np.asarray(eq.t_new) * X1, axis=(0, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deficit = np.where(np.abs(D0) > 0, 100.0 * (D1 - D0) / np.abs(D0), np.nan)
-        exports = 100.0 * ((exp1 / va1) / (exp0 / va0) - 1.0)
-        imports = 100.0 * ((imp1 / va1) / (imp0 / va0) - 1.0)
+    out = {k: np.asarray(v) for k, v in multisector_outcomes(eq).items()}
     countries = pd.DataFrame(
         {
             "iso3": list(base.iso3),
             "name": list(base.names),
-            "welfare_pct": np.asarray(eq.welfare_pct),
-            "deficit_change_pct": deficit,
-            "exports_gdp_pct": exports,
-            "imports_gdp_pct": imports,
-            "employment_pct": np.zeros(n),
-            "cpi_pct": 100.0 * (cpi - 1.0),
-            "tariff_revenue_pct": 100.0 * revenue1 / income0,
-            "tot_pct": np.asarray(eq.tot_pct),
-            "vot_pct": np.asarray(eq.vot_pct),
-            "welfare_linear_pct": np.asarray(eq.welfare_linear_pct),
-            "real_wage_pct": np.asarray(eq.real_wage_pct),
-            "expenditure": income0,
-            "gdp": va0,
+            **out,
+            "expenditure": np.asarray(base.income),
+            "gdp": np.asarray(base.value_added),
         }
     )
+    n = base.n
     S = len(base.sectors)
     sectors = pd.DataFrame(
         {

@@ -137,8 +137,14 @@ class _Static:
     numeraire: str
 
 
-def calibrate(economy: Economy, model: IMLS | None = None) -> Params:
-    """Model arrays for ``economy`` under ``model`` (models.md §1, steps 3-4 and variants)."""
+def calibrate(economy: Economy, model: IMLS | None = None, *, eps: Any = None) -> Params:
+    """Model arrays for ``economy`` under ``model`` (models.md §1, steps 3-4 and variants).
+
+    ``eps`` (optional, may be a JAX tracer) replaces ``model.trade_elasticity`` everywhere
+    it enters: the equations, ``psi = 0.67 / eps`` (unless ``model.psi`` is set) and the
+    pass-through wedge ``phi`` (unless ``model.pass_through_elasticity`` is set), so
+    derivatives with respect to ``eps`` are those of re-running with another elasticity.
+    """
     model = model or IMLS()
     X = jnp.asarray(economy.X)
     t0 = jnp.asarray(economy.t)
@@ -148,7 +154,7 @@ def calibrate(economy: Economy, model: IMLS | None = None) -> Params:
     # Y[i] = sum_n (1 - nu_n) X[i, n] + nu_i E[i]   (with nu = 0: total sales)
     Y = jnp.sum((1.0 - nu)[None, :] * X, axis=1) + nu * (E - R0)
     T = E - Y - R0
-    eps = model.trade_elasticity
+    eps = jnp.asarray(model.trade_elasticity if eps is None else eps, dtype=float)
     eps_pt = model.pass_through_elasticity or eps
     theta = eps_pt / THETA_DENOMINATOR
     phi_tilde = (1.0 + theta) / ((1.0 - nu) * theta) - 1.0 / theta - 1.0
@@ -166,9 +172,9 @@ def calibrate(economy: Economy, model: IMLS | None = None) -> Params:
         nu=nu,
         phi=phi,
         t0=t0,
-        eps=jnp.asarray(float(eps)),
+        eps=eps,
         kappa=jnp.asarray(float(model.labour_supply_elasticity)),
-        psi=jnp.asarray(float(model.psi_value())),
+        psi=jnp.asarray(model.psi, dtype=float) if model.psi is not None else PSI_NUMERATOR / eps,
     )
 
 
@@ -566,11 +572,15 @@ def balanced_params(
             "try deficits='fixed_share_of_world_income'",
             sol,
         )
+    return rebase(p, sol), sol
+
+
+def rebase(p: Params, sol: Solution) -> Params:
+    """The baseline arrays of the world ``sol`` (traceable; used by :func:`balanced_params`)."""
     E_new = sol.E_hat * p.E
     Y_new = sol.w_hat * sol.L_hat * p.Y
     R0 = jnp.sum(p.t0 * sol.X_new, axis=0)
-    pb = p._replace(lam=sol.lam_new, E=E_new, Y=Y_new, T=E_new - Y_new - R0)
-    return pb, sol
+    return p._replace(lam=sol.lam_new, E=E_new, Y=Y_new, T=E_new - Y_new - R0)
 
 
 def solve(
