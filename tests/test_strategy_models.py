@@ -462,6 +462,10 @@ def test_optimal_and_nash_cli_user_data(small_scenario, tmp_path):
     r = optimal_for_scenario(small_scenario, "USA", shape="by-partner")
     assert r.rate == pytest.approx(summary["rate"], abs=1e-8)
     assert len(r.to_frame()) == len(SMALL_CODES) - 1
+    assert r.closed_form is None  # by partner: no closed form
+    res = runner.invoke(_app(), ["optimal", str(small_scenario), "--player", "USA"])
+    assert res.exit_code == 0, res.output
+    assert "closed form of IMLS (2025)" in res.output
     res = runner.invoke(
         _app(), ["nash", str(small_scenario), "--verify", "5", "--out", str(tmp_path / "nash")]
     )

@@ -161,6 +161,12 @@ def optimal(
             f"(from the baseline){more}\n[dim]{r.iterations} iterations, projected gradient "
             f"{r.gradient_norm:.1e}, {r.seconds:.1f} s[/]"
         )
+        if r.closed_form is not None:
+            out_console.print(
+                f"closed form of IMLS (2025) on baseline shares: {_f(100 * r.closed_form)} % "
+                "[dim](a first-order approximation of the optimum above; exact only with two "
+                "countries, fixed labour and balanced trade)[/]"
+            )
         if out is not None:
             paths = _write(
                 out,

@@ -718,6 +718,10 @@ class OptimalResult:
         countries: per country (``iso3``, ``welfare_start_pct``, ``welfare_pct``).
         gradient_norm: projected gradient at the optimum (welfare per unit tariff).
         iterations: L-BFGS-B iterations; converged: bool; seconds: wall time.
+        closed_form: one-sector model, uniform shape, one country: the closed form of
+            models.md §1 on baseline shares (IMLS 2025's "optimal tariff"; a first-order
+            approximation of the numerical optimum, exact only in a two-country world with
+            fixed labour and balanced trade); else None.
     """
 
     scenario: str
@@ -735,6 +739,7 @@ class OptimalResult:
     iterations: int
     converged: bool
     seconds: float
+    closed_form: float | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The instruments and their optimal values (``tariff``, a fraction)."""
@@ -755,6 +760,7 @@ class OptimalResult:
             "iterations": self.iterations,
             "converged": self.converged,
             "seconds": self.seconds,
+            "closed_form_baseline_shares": self.closed_form,
         }
 
 
@@ -984,6 +990,9 @@ def optimal_for_scenario(
     inst["start"] = x_start
     inst["tariff"] = res.x
     weights_row = tg.weights[0]
+    closed = None
+    if sc.kind == "imls" and shape == "uniform" and len(tg.members[0]) == 1:
+        closed = imls.optimal_tariff_closed_form(economy, sc.options, tg.members[0][0])
     out = OptimalResult(
         scenario=sc.name,
         kind=sc.kind,
@@ -1000,6 +1009,7 @@ def optimal_for_scenario(
         iterations=res.iterations,
         converged=res.converged,
         seconds=time.perf_counter() - t0,
+        closed_form=closed,
     )
     if not out.converged:
         raise ConvergenceError(
