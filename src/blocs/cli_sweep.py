@@ -130,6 +130,22 @@ def sweep(
             "--kappa-uniform", help="draw labour_supply_elasticity ~ uniform(LOW,HIGH), e.g. 0,1"
         ),
     ] = None,
+    theta_lognormal_sd: Annotated[
+        float | None,
+        typer.Option(
+            "--theta-lognormal-sd",
+            help="multi-sector: scale every sector's elasticity by one factor ~ "
+            "lognormal(0, sd) per draw, e.g. 0.2",
+        ),
+    ] = None,
+    theta_sector_lognormal_sd: Annotated[
+        float | None,
+        typer.Option(
+            "--theta-sector-lognormal-sd",
+            help="multi-sector: scale each sector's elasticity by its own factor ~ "
+            "lognormal(0, sd), e.g. 0.1",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the random draws")] = 0,
     grid: Annotated[
         list[str] | None,
@@ -186,6 +202,8 @@ def sweep(
       blocs sweep liberation-day --grid trade_elasticity=3,4,6,8 --local-cluster 2
 
       blocs sweep liberation-day-icio --elasticity-sets all
+
+      blocs sweep liberation-day-icio --draws 200 --theta-sector-lognormal-sd 0.2
     """
     from blocs import sweep as sw
     from blocs.scenario import load_scenario
@@ -206,10 +224,19 @@ def sweep(
         if kappa_uniform is not None:
             low, high = _pair(kappa_uniform, "--kappa-uniform")
             dist["labour_supply_elasticity"] = sw.Uniform(low=low, high=high)
+        for key, sd, flag in (
+            ("theta_scale", theta_lognormal_sd, "--theta-lognormal-sd"),
+            ("theta_sector", theta_sector_lognormal_sd, "--theta-sector-lognormal-sd"),
+        ):
+            if sd is not None:
+                if not (math.isfinite(sd) and sd > 0):
+                    raise InputError(f"{flag} {sd}: must be a finite number > 0")
+                dist[key] = sw.LogNormal(mean=0.0, sd=sd)
         if draws and not dist:
             raise InputError(
                 f"--draws {draws}: say what to draw, e.g. --eps-lognormal-sd 0.25 "
-                "(trade elasticity) or --kappa-uniform 0,1 (labour supply)"
+                "(trade elasticity) or --kappa-uniform 0,1 (labour supply); on multi-sector "
+                "scenarios --theta-lognormal-sd 0.2 and/or --theta-sector-lognormal-sd 0.1"
             )
         if dist and not draws:
             raise InputError("a distribution option needs --draws N (e.g. --draws 1000)")

@@ -4,7 +4,9 @@ A :class:`SweepSpec` names a scenario and the uncertainty around it: grids of mo
 (``trade_elasticity = [3, 4, 6, 8]``, ``labour_supply_elasticity``, ``pass_through`` for the
 one-sector model; ``elasticities`` -- the 8 published sets of icio2022, ``"all"`` -- for a
 multi-sector scenario) and/or ``draws`` random replicates of ``trade_elasticity`` /
-``labour_supply_elasticity`` from a distribution.
+``labour_supply_elasticity`` (one-sector) or of the sectoral trade elasticities ``theta``
+(multi-sector: ``theta_scale``, one factor on every sector's elasticity, and
+``theta_sector``, an independent factor per sector) from a distribution.
 
 Design (draw ``d`` = one parameter vector, one equilibrium)
     The draws are the Cartesian product ``grid points x replicates``: draw id
@@ -13,7 +15,9 @@ Design (draw ``d`` = one parameter vector, one equilibrium)
     ``numpy.random.default_rng([seed, r])``, in the fixed order of
     :data:`RANDOM_PARAMETERS`: the numbers depend on ``(seed, r)`` only, never on the
     chunking or the backend, and every grid point sees the same random numbers (common
-    random numbers, so differences between grid points are not noise).
+    random numbers, so differences between grid points are not noise). The ``S`` factors of
+    ``theta_sector`` come from ``default_rng([seed, r, 1])``, sector by sector. A draw's
+    sectoral elasticities are ``theta_set[s] * theta_scale * theta_sector[s]``.
 
 Execution
     Draws are solved in chunks of ``chunk_size``. A chunk is one ``jax.vmap`` over the
@@ -92,6 +96,7 @@ __all__ = [
     "SweepSpec",
     "Uniform",
     "draw_parameters",
+    "theta_factors",
     "load_sweep",
     "make_spec",
     "run_sweep",
@@ -105,7 +110,11 @@ DEFAULT_CHUNK_SIZE = 50
 #: Rows of the printed summary by default.
 DEFAULT_ROWS = ("USA", "CHN", "EU27", "non-US")
 #: Parameters that can be drawn at random, in the order their numbers are drawn.
-RANDOM_PARAMETERS = ("trade_elasticity", "labour_supply_elasticity")
+RANDOM_PARAMETERS = ("trade_elasticity", "labour_supply_elasticity", "theta_scale", "theta_sector")
+#: ... of the one-sector model (options of :class:`blocs.models.imls.IMLS`).
+IMLS_RANDOM = ("trade_elasticity", "labour_supply_elasticity")
+#: ... of the multi-sector model: multiplicative factors on the sectoral elasticities.
+MULTISECTOR_RANDOM = ("theta_scale", "theta_sector")
 #: Grid parameters of the one-sector model (options of :class:`blocs.models.imls.IMLS`).
 IMLS_GRID = ("trade_elasticity", "labour_supply_elasticity", "pass_through")
 #: Grid parameters of the multi-sector model (``elasticities``: icio2022's published sets).
@@ -181,7 +190,9 @@ class SweepSpec(BaseModel):
             on icio2022; ``"all"`` = the 8 published sets).
         draws: random replicates per grid point (0 = none).
         distributions: parameter -> :class:`LogNormal` / :class:`Uniform`, drawn per
-            replicate (one-sector only).
+            replicate: ``trade_elasticity``, ``labour_supply_elasticity`` (one-sector);
+            ``theta_scale``, ``theta_sector`` (multi-sector: factors on ``theta``, e.g.
+            ``LogNormal(mean=0, sd=0.2)`` for a median of 1).
         seed: seed of the random numbers.
         percentiles: reported by :meth:`SweepResult.summary`.
         rows: countries and groups of the summary (``EU27``, ``non-US``, scenario groups).
@@ -220,7 +231,8 @@ class SweepSpec(BaseModel):
             if key not in RANDOM_PARAMETERS:
                 raise ValueError(
                     f"distributions: cannot draw {key!r}{closest(key, RANDOM_PARAMETERS)}; "
-                    f"random parameters: {', '.join(RANDOM_PARAMETERS)} (one-sector model)"
+                    f"random parameters: {', '.join(IMLS_RANDOM)} (one-sector model), "
+                    f"{', '.join(MULTISECTOR_RANDOM)} (multi-sector model)"
                 )
             if key in self.grid:
                 raise ValueError(f"{key!r} is both in grid and in distributions: choose one")
@@ -268,7 +280,11 @@ class SweepSpec(BaseModel):
                 option of the scenario's model.
         """
         sc = self.scenario if isinstance(self.scenario, Scenario) else load_scenario(self.scenario)
-        allowed = IMLS_GRID if sc.kind == "imls" else MULTISECTOR_GRID
+        allowed = (
+            (*IMLS_GRID, *IMLS_RANDOM)
+            if sc.kind == "imls"
+            else (*MULTISECTOR_GRID, *MULTISECTOR_RANDOM)
+        )
         for key in (*self.grid, *self.distributions):
             if key not in allowed:
                 raise InputError(
@@ -360,10 +376,21 @@ def draw_parameters(spec: SweepSpec, draw: int) -> dict[str, Any]:
         out[key] = values[k]
     if spec.draws:
         rng = np.random.default_rng([spec.seed, r])
-        for key in RANDOM_PARAMETERS:
+        for key in RANDOM_PARAMETERS[:3]:
             if key in spec.distributions:
                 out[key] = spec.distributions[key].sample(rng)
     return out
+
+
+def theta_factors(spec: SweepSpec, prm: Mapping[str, Any], sectors: int) -> np.ndarray:
+    """Multi-sector draws: the factor on each sector's elasticity, shape (S,)
+    (``theta_scale * theta_sector[s]``; ones when neither is drawn)."""
+    f = np.full(sectors, float(prm.get("theta_scale", 1.0)))
+    if "theta_sector" in spec.distributions and spec.draws:
+        rng = np.random.default_rng([spec.seed, int(prm["replicate"]), 1])
+        dist = spec.distributions["theta_sector"]
+        f *= np.array([dist.sample(rng) for _ in range(sectors)])
+    return f
 
 
 def _canonical(spec: SweepSpec, checksum: str) -> dict[str, Any]:
@@ -508,6 +535,8 @@ def _probe(spec: SweepSpec, sc: Scenario) -> dict[str, Any]:
     opts = sc.options
     out: dict[str, Any] = {}
     for key in (*spec.grid, *spec.distributions):
+        if key in MULTISECTOR_RANDOM:
+            continue  # not options: checked by _multisector_context
         if key == "pass_through":
             out[key] = "none" if opts.pass_through != "none" else "benchmark"
         elif key == "elasticities":
@@ -531,6 +560,15 @@ def _multisector_context(spec: SweepSpec, sc: Scenario) -> _Context:
     opts = sc.options
 
     axes = 0 if _policy_varies(spec, sc, eco) else None
+    if any(k in spec.distributions for k in MULTISECTOR_RANDOM):
+        a = compile_policy(sc, eco)
+        b = compile_policy(sc, dataclasses.replace(eco, theta=jnp.asarray(eco.theta) * 1.37))
+        if not (np.array_equal(a.t, b.t) and np.array_equal(a.d_hat, b.d_hat)):
+            raise InputError(
+                f"{sc.path}: the scenario's policy depends on the trade elasticities (optimal "
+                "retaliation or gravity partial effects), so random theta draws would need a "
+                "policy per draw; sweep the published sets (--elasticity-sets) instead"
+            )
     solver = _multisector_solver(
         opts.deficits, opts.inner_iterations, spec.tol, spec.max_steps, axes
     )
@@ -577,7 +615,7 @@ def solve_chunk(spec: SweepSpec, chunk_size: int, chunk: int) -> pd.DataFrame:
     padded = prms + [prms[-1]] * (chunk_size - len(prms))
     if ctx.kind == "imls":
         return _imls_chunk(ctx, spec, prms, padded)
-    return _multisector_chunk(ctx, prms, padded)
+    return _multisector_chunk(ctx, spec, prms, padded)
 
 
 def _imls_chunk(
@@ -634,11 +672,13 @@ def _label(frame: pd.DataFrame, prm: Mapping[str, Any], sol: Any) -> None:
 
 
 def _multisector_chunk(
-    ctx: _Context, prms: list[dict[str, Any]], padded: list[dict[str, Any]]
+    ctx: _Context, spec: SweepSpec, prms: list[dict[str, Any]], padded: list[dict[str, Any]]
 ) -> pd.DataFrame:
     scs = [_scenario_for(ctx.scenario, p) for p in padded]
     ecos = [_economy_for(s) if s is not ctx.scenario else ctx.economy for s in scs]
-    thetas = jnp.stack([jnp.asarray(e.theta) for e in ecos])
+    S = len(ctx.economy.sectors)
+    factors = [theta_factors(spec, p, S) for p in padded]
+    thetas = jnp.stack([jnp.asarray(e.theta) * f for e, f in zip(ecos, factors, strict=True)])
     if ctx.policy is None:
         pols = [_policy(s, e) for s, e in zip(scs, ecos, strict=True)]
         t_new = jnp.stack([q.t for q in pols])
@@ -653,6 +693,8 @@ def _multisector_chunk(
         frame = table[["iso3", *MULTISECTOR_OUTCOMES, "expenditure"]].copy()
         _label(frame, prm, eq)
         frame["elasticities"] = scs[k].options.elasticities
+        frame["theta_scale"] = float(prm.get("theta_scale", 1.0))
+        frame["theta_mean"] = float(np.mean(np.asarray(thetas[k])))
         frames.append(frame)
     return _order(pd.concat(frames, ignore_index=True))
 
