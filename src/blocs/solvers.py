@@ -93,6 +93,11 @@ def _iterate(
     return x, (k.astype(x.dtype), _inf_norm(f))
 
 
+def _dense_solve(matvec: Callable[[jax.Array], jax.Array], b: jax.Array) -> jax.Array:
+    """Solve ``A x = b`` for the linear map ``matvec`` by materialising ``A`` (LU)."""
+    return jnp.linalg.solve(jax.jacfwd(matvec)(b), b)
+
+
 def newton(
     fn: Callable[[jax.Array, Any], jax.Array],
     x0: jax.Array,
@@ -127,7 +132,10 @@ def newton(
         return _iterate(g, y0, tol, max_steps)
 
     def tangent_solve(g: Callable[[jax.Array], jax.Array], y: jax.Array) -> jax.Array:
-        return jnp.linalg.solve(jax.jacfwd(g)(y), y)
+        # custom_linear_solve: derivatives of the solve need only directional derivatives
+        # of ``g`` (one pass each), never the derivative of the dense Jacobian (N passes),
+        # so Hessian-vector products through equilibria stay cheap.
+        return jax.lax.custom_linear_solve(g, y, _dense_solve, transpose_solve=_dense_solve)
 
     x, (k, r) = jax.lax.custom_root(F, x0, solve, tangent_solve, has_aux=True)
     converged = (r <= tol) & jnp.isfinite(r)

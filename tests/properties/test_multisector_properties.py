@@ -132,7 +132,9 @@ def test_real_outcomes_do_not_depend_on_the_numeraire(seed, shape, k):
     eco = equilibrium_economy(seed, *shape)
     t_new = random_tariffs(eco, seed)
     eq = solve_multisector(eco, t_new)
-    alt = equilibrium_at(eco, t_new, k * eq.w_hat, D_new=k * eco.D)
+    # every country's trade balance is checked here, the one Walras' law drops included: it
+    # holds only up to the others' residuals (1e-12) times value-added ratios (seen: 3.6e-12)
+    alt = equilibrium_at(eco, t_new, k * eq.w_hat, D_new=k * eco.D, tol=1e-10)
     assert bool(alt.converged), float(alt.max_residual)
     for name in ("welfare_pct", "real_wage_pct"):
         np.testing.assert_allclose(
