@@ -50,3 +50,13 @@ def test_coalition_block_is_checked(tmp_path):
     path.write_text('[scenario]\nname = "x"\n')
     res = runner.invoke(app, ["coalition", str(path)])
     assert res.exit_code == 2 and "no [coalition] table" in res.output
+
+
+def test_coalition_block_passes_an_optimal_response_through(tmp_path):
+    from blocs.cli_coalition import _spec
+
+    path = tmp_path / "opt.toml"
+    path.write_text(SCENARIO.replace('response = "mirror"', 'response = "optimal"'))
+    spec = _spec(str(path), None, None, None, None, None, None, None, None)
+    assert spec.response == "optimal" and spec.allies == ("KOR", "JPN")
+    assert spec.america_first is False and spec.punishment is None

@@ -69,6 +69,7 @@ def _player_welfare(world, row, player):
 def test_canonical_order_and_encoding(res):
     assert res.players.allies == ("EU27", "JPN", "KOR")
     assert res.label(0) == "USA" and res.label(5) == "USA+EU27+KOR"
+    assert (res.response_rate == 0.5).all()  # mirror: the coalition's own rate
     assert res.welfare_pct.shape == (8, 194)
     assert res.converged.all() and res.max_residual.max() <= 1e-12
     assert not res.failures
@@ -269,8 +270,8 @@ def test_errors_name_the_culprit(world):
     many = [c for c in world.iso3 if c not in ("USA", "CHN")][: MAX_ALLIES + 1]
     with pytest.raises(InputError, match="doubles the number"):
         coalition_policies(world, "USA", "CHN", many, 0.5, "mirror")
-    with pytest.raises(InputError, match="strategy module"):
-        coalition_policies(world, "USA", "CHN", ["JPN"], 0.5, "optimal")
+    with pytest.raises(InputError, match="max_response"):
+        CoalitionSpec(allies=("JPN",), response="optimal", max_response=0.0)
     with pytest.raises(InputError, match="response"):
         CoalitionSpec(allies=("JPN",), response="tit-for-tat")
     with pytest.raises(InputError, match="leader is 'JPN'"):
@@ -334,5 +335,5 @@ def test_cli_bad_input_exit_2():
     assert result.exit_code == 2 and "did you mean 'JPN'" in result.output
     result = runner.invoke(app, ["coalition", "allied-frnt"])
     assert result.exit_code == 2 and "allied-front" in result.output
-    result = runner.invoke(app, ["coalition", "--allies", "JPN", "--response", "optimal"])
-    assert result.exit_code == 2 and "strategy module" in result.output
+    result = runner.invoke(app, ["coalition", "--allies", "JPN", "--response", "tit-for-tat"])
+    assert result.exit_code == 2 and "mirror" in result.output and "optimal" in result.output

@@ -9,6 +9,7 @@ did not converge (the tables are still printed and written, failures listed).
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -140,6 +141,8 @@ def _print(res: Any) -> None:
         f"% alone, {_f(res.leader_pct[g], 2, True)} % in the grand coalition.",
         highlight=False,
     )
+    if spec.response == "optimal":
+        out_console.print(_response_line(res), highlight=False)
     out_console.print(
         f"Grand coalition: members' cost {_f(res.cost_pct[g])} % (expenditure-weighted), "
         f"outsiders {_f(res.outsiders_pct[g], 2, True)} %, efficiency "
@@ -177,6 +180,8 @@ def _print(res: Any) -> None:
             f"{_f(af.leverage_pct[g])} %; stable coalitions: {', '.join(st[:8]) if st else 'none'}",
             highlight=False,
         )
+        if spec.response == "optimal":
+            out_console.print("America First: " + _response_line(af), highlight=False)
         cols = [
             ("W grand %", "af_welfare_grand_pct", True),
             ("join alone", "af_join_gain_alone", True),
@@ -191,6 +196,23 @@ def _print(res: Any) -> None:
         "/ from staying in the grand coalition (positive: it pays); p*: probability of the leader re-imposing its tariffs on a member above which "
         f"joining no longer pays. Solved in {res.seconds:.1f} s, largest residual "
         f"{float(max(res.max_residual)):.1e}.[/]"
+    )
+
+
+def _response_line(res: Any) -> str:
+    """The target's chosen rate: leader alone, grand coalition, range over coalitions."""
+    pl, rates = res.players, res.response_rate
+    known = [float(r) for r in rates if math.isfinite(float(r))]
+    span = (
+        f"; {_f(100 * min(known), 1)}-{_f(100 * max(known), 1)} % over the "
+        f"{len(known)} coalitions solved"
+        if known
+        else ""
+    )
+    return (
+        f"{pl.target}'s best response (one rate on every coalition country's goods): "
+        f"{_f(100 * rates[0], 1)} % on {pl.leader} alone, {_f(100 * rates[res.grand], 1)} % on "
+        f"the grand coalition{span}."
     )
 
 
@@ -217,7 +239,11 @@ def coalition(
         float | None, typer.Option(help="coalition tariff on the target, 0.5 = 50 %")
     ] = None,
     response: Annotated[
-        str | None, typer.Option(help="target's response: mirror, none, optimal, or a rate")
+        str | None,
+        typer.Option(
+            help="target's response: mirror, none, optimal (its best response: one rate on "
+            "every coalition country, 0-200 %), or a rate"
+        ),
     ] = None,
     data: Annotated[str | None, typer.Option(help="world2023 (one sector) or icio2022")] = None,
     america_first: Annotated[

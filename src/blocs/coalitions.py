@@ -18,9 +18,11 @@ Policies (:func:`coalition_policies`)
     From the status-quo tariffs ``baseline_t`` (default: the data's), every country of
     ``{leader} ∪ S`` levies ``tariff`` on the target (the rate *replaces* the status-quo
     rate; multi-sector data: on every goods sector, services untouched). The target
-    responds with ``none``, ``mirror`` (the same rate on every coalition country) or a
-    number (that rate on every coalition country). ``optimal`` is refused, see
-    :func:`coalition_policies`.
+    responds with ``none``, ``mirror`` (the same rate on every coalition country), a
+    number (that rate on every coalition country) or ``optimal``: its best response, one
+    uniform rate ``r`` on every coalition country (every goods sector) that maximises its
+    welfare, all other tariffs fixed, ``0 <= r <= max_response`` (see "Optimal response"
+    below). The target's rate is recorded per coalition (``response_rate``).
 
 Measures per coalition (percent changes from the baseline; groups weighted by baseline
 expenditure: ``E`` in the one-sector model, final expenditure = income ``I`` in the
@@ -48,6 +50,11 @@ Analysis
       leader's alone.
     - America First: the leader keeps its April-2025 tariffs (``us_tariffs_2025``) on every
       country that is not a member, members get them removed; the same analysis is run.
+      On multi-sector data (icio2022) the 2025 rates (mapped onto its codes by
+      :func:`blocs.scenario.us_tariffs_2025`: TWN 32 %, ROW import-weighted) replace the
+      leader's tariffs on goods sectors only, services untouched, as in the built-in
+      ``liberation-day-icio``. With an optimal response the target best-responds in every
+      America-First coalition too.
 
 Credibility
     With probability ``p`` the leader re-imposes its tariffs (default: the April-2025 rates)
@@ -58,7 +65,10 @@ Credibility
     with a reliable leader, ``1`` if it pays even when betrayal is sure. Reported for the
     grand coalition and for joining the leader alone, in both variants (in the America-First
     variant betrayal takes back the member's tariff relief). The expected-leverage curve is
-    described in :class:`Credibility`.
+    described in :class:`Credibility`. With an optimal response, the betrayal equilibria
+    keep the rate the target chose against ``S``: the target responds to the coalition as
+    formed, and the betrayal comes later (the leader's tariff on ``a`` is then the only
+    difference between ``W_a(S)`` and ``W_a(S, a tariffed)``).
 
 Solving
     One-sector (:class:`~blocs.models.imls.IMLS`): every batch is ``jax.vmap``-ed over
@@ -71,6 +81,37 @@ Solving
     per coalition (``converged``), never dropped. Multi-sector
     (:class:`~blocs.models.caliendo_parro.MultiSectorEconomy`, e.g. ``icio2022``):
     :func:`~blocs.models.caliendo_parro.solve_multisector` ``vmap``-ed over tariff arrays.
+
+Optimal response (``response="optimal"``)
+    For each coalition the target's welfare ``W(r)`` (income-weighted real income of its
+    members, as in :mod:`blocs.strategy.games`: baseline ``E`` one-sector, ``I``
+    multi-sector) is maximised over one rate ``r`` by a safeguarded 1-D Newton method on
+    the first-order condition ``W'(r) = 0`` (:func:`_next_rate`): a bracket ``[lo, hi]``
+    of the optimum is kept, a Newton step that leaves it is replaced by a visit to the
+    unexplored bound it points at (corner optima) or by bisection. ``W'`` and ``W''`` are
+    exact derivatives through the equilibrium by the implicit function theorem, never
+    finite differences. One-sector: with ``F(x, r) = 0`` the model's residual,
+    ``x' = -J^-1 F_r`` and ``x'' = -J^-1 D2F[(x', 1), (x', 1)]`` (JAX forward-mode
+    derivatives of the residual, ``J`` its exact Jacobian at the solved equilibrium), so
+    ``W' = DW[(x', 1)]`` and ``W'' = D2W[(x', 1), (x', 1)] + W_x x''``. The two solves
+    with ``J`` use iterative refinement from Broyden's inverse-Jacobian estimate
+    (matrix-vector products only, :func:`_refine`); a lane gets the exact inverse (one
+    LAPACK call) only when that estimate has drifted (:data:`REFRESH_CONTRACTION`) or a
+    solve did not reach :data:`LINEAR_TOL`. Dense factorisations in every step would
+    dominate the cost, and they slow down badly when other jobs share the cores. The
+    equilibrium at the next rate is found by Broyden's method from the second-order
+    predictor ``x + x' dr + x'' dr^2 / 2`` (a few residuals instead of Newton steps);
+    Newton with continuation takes over when Broyden fails.
+    Multi-sector: ``W'`` and ``W''`` by nested ``jax.jvp`` through
+    :func:`~blocs.models.caliendo_parro.solve_multisector` (``lax.custom_root``).
+    Coalitions are searched in ``chunk_size`` vmapped lanes; a lane that finishes takes the
+    next coalition and starts from the equilibrium and rate it just found. A coalition
+    converges when ``|W'/W''| <= RESPONSE_RATE_TOL`` (``W'' < 0``), ``|W'| <=
+    RESPONSE_FOC_TOL``, at a corner (``r = 0`` with ``W' <= 0``, ``r = max_response`` with
+    ``W' >= 0``), or when the bracket is narrower than ``RESPONSE_RATE_TOL``; otherwise it
+    is a failure after :data:`RESPONSE_MAX_ITERATIONS` steps (NaN welfare and rate, listed
+    in ``failures``). ``iterations`` counts these steps, ``response_foc`` is the final
+    ``W'`` (hat units per unit of tariff).
 
 Example:
     >>> import blocs
@@ -92,7 +133,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -109,6 +150,7 @@ from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = [
     "MAX_ALLIES",
+    "MAX_RESPONSE",
     "STABILITY_TOL",
     "CoalitionPolicies",
     "CoalitionResults",
@@ -116,6 +158,7 @@ __all__ = [
     "Credibility",
     "Players",
     "allied_front_spec",
+    "america_first_baseline",
     "break_even",
     "coalition_policies",
     "resolve_players",
@@ -138,6 +181,19 @@ P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 DATA_UNITS_TO_BN = {"world2023": 1e-6, "icio2022": 1e-3}
 #: Responses of the target accepted by name.
 RESPONSES = ("none", "mirror", "optimal")
+#: Default upper bound of the target's optimal response (200 %), as strategy.games.
+MAX_RESPONSE = 2.0
+#: Rate at which the first best-response search starts (later ones start from the rate the
+#: lane found for its previous coalition).
+RESPONSE_START = 0.25
+#: Best-response search stops when the Newton step on the rate is below this (the rate is
+#: then within ~1e-10 of the optimum; measured agreement with strategy.games: 4e-11).
+RESPONSE_RATE_TOL = 1e-10
+#: ... or when |dW/dr| is below this (hat units per unit of tariff: 1e-14 of income).
+RESPONSE_FOC_TOL = 1e-14
+#: Best-response steps before a coalition is reported as a failure (bisection alone would
+#: narrow [0, 2] to 1e-10 in 35).
+RESPONSE_MAX_ITERATIONS = 40
 
 Progress = Callable[[int, int], None]
 AnyEconomy = Economy | MultiSectorEconomy
@@ -156,19 +212,23 @@ class CoalitionSpec:
         target: code or group tariffed by the coalition (default ``CHN``).
         allies: candidate allies, codes or groups (order irrelevant; 1 to 12).
         tariff: the coalition's tariff on the target (0.5 = 50 %; replaces the status quo).
-        response: the target's response: ``"none"``, ``"mirror"``, ``"optimal"`` (refused,
-            see :func:`coalition_policies`) or a rate (float) on every coalition country.
+        response: the target's response: ``"none"``, ``"mirror"``, ``"optimal"`` (its best
+            response: one welfare-maximising rate on every coalition country, see the module
+            docstring) or a rate (float) on every coalition country.
         data: embedded data set loaded when no economy is given (``world2023``,
             ``icio2022``); a label otherwise.
         america_first: also run the America-First variant; it needs the April-2025 US rates
-            (leader USA, one-sector data that has them). None (default): run it when
-            possible.
+            (leader USA; world2023 has them, on icio2022 they are mapped by code and apply
+            to goods sectors). None (default): run it when the leader is USA and the data is
+            world2023-like (with the rates) or ``icio2022``.
         punishment: what an unreliable leader re-imposes on a member: ``"us_tariffs_2025"``
-            (the April-2025 rates, leader USA, one-sector data), a rate, None (no credibility
-            analysis) or ``"auto"`` (default: the 2025 rates when possible, else None).
+            (the April-2025 rates, leader USA; goods sectors on multi-sector data), a rate,
+            None (no credibility analysis) or ``"auto"`` (default: the 2025 rates when
+            ``america_first`` would default on, else None).
         leverage_multiple: the leverage target of the "smallest coalitions" search, as a
             multiple of the leader-alone leverage.
         name: a label for outputs.
+        max_response: upper bound of the target's optimal response (lower bound 0).
     """
 
     leader: str = "USA"
@@ -181,6 +241,7 @@ class CoalitionSpec:
     punishment: str | float | None = "auto"
     leverage_multiple: float = 2.0
     name: str = "coalition"
+    max_response: float = MAX_RESPONSE
 
     def __post_init__(self) -> None:
         allies = self.allies.split(",") if isinstance(self.allies, str) else self.allies
@@ -189,7 +250,9 @@ class CoalitionSpec:
             raise InputError(
                 f"tariff={self.tariff!r}: give a finite ad-valorem rate > -1 (0.5 = 50 %)"
             )
-        if isinstance(self.response, str) and self.response.lower() not in RESPONSES:
+        if isinstance(self.response, str):
+            object.__setattr__(self, "response", self.response.strip().lower())
+        if isinstance(self.response, str) and self.response not in RESPONSES:
             raise InputError(
                 f"response={self.response!r}: choose one of {', '.join(RESPONSES)} or a rate"
             )
@@ -204,6 +267,11 @@ class CoalitionSpec:
             )
         if not (math.isfinite(self.leverage_multiple) and self.leverage_multiple > 0):
             raise InputError(f"leverage_multiple={self.leverage_multiple!r}: must be > 0")
+        if not (_finite_rate(self.max_response) and float(self.max_response) > 0):
+            raise InputError(
+                f"max_response={self.max_response!r}: the upper bound of the target's optimal "
+                "rate must be a finite number > 0 (2.0 = 200 %)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -378,8 +446,11 @@ class CoalitionPolicies:
         reset_t: with member relief, the tariffs the leader's rates on members return to
             (the data's), same shape; else None.
         tariff: the coalition's rate on the target.
-        response_rate: the target's rate on coalition countries, or None (no response).
+        response_rate: the target's fixed rate on coalition countries, or None (no response,
+            or an optimal one).
         goods: sectors tariffed, shape (S,), or None (one sector).
+        optimal: the target best-responds (its rate is found per coalition and passed to
+            :meth:`tariffs`).
     """
 
     players: Players
@@ -388,6 +459,7 @@ class CoalitionPolicies:
     tariff: float
     response_rate: float | None
     goods: np.ndarray | None
+    optimal: bool = False
 
     @property
     def masks(self) -> np.ndarray:
@@ -401,8 +473,15 @@ class CoalitionPolicies:
             np.asarray(rows, dtype=int), np.asarray(cols, dtype=int), np.flatnonzero(self.goods)
         )
 
-    def tariffs(self, mask: int) -> np.ndarray:
-        """Counterfactual tariffs of coalition ``mask``, shape (N, N) or (N, N, S)."""
+    def tariffs(self, mask: int, response: float | None = None) -> np.ndarray:
+        """Counterfactual tariffs of coalition ``mask``, shape (N, N) or (N, N, S).
+
+        Args:
+            mask: the coalition.
+            response: the target's rate on the coalition's countries (goods), overriding
+                ``response_rate``; with an optimal response, the rate it chose (None: the
+                policy before its response).
+        """
         pl = self.players
         t = np.array(self.baseline_t, dtype=float, copy=True)
         if self.reset_t is not None:
@@ -412,17 +491,28 @@ class CoalitionPolicies:
                     t[blk] = self.reset_t[blk]
         members = pl.countries(mask)
         t[self._block(pl.target_idx, members)] = self.tariff
-        if self.response_rate is not None:
-            t[self._block(members, pl.target_idx)] = self.response_rate
+        rate = self.response_rate if response is None else response
+        if rate is not None:
+            t[self._block(members, pl.target_idx)] = rate
         return t
 
-    def betrayed(self, mask: int, ally: int, rates: np.ndarray) -> np.ndarray:
+    def response_positions(self, mask: int) -> np.ndarray:
+        """Where the target's response rate applies: exporters in the coalition, importers
+        in the target, goods sectors; bool, shape (N, N) or (N, N, S)."""
+        pos = np.zeros(np.shape(self.baseline_t), dtype=bool)
+        pos[self._block(self.players.countries(mask), self.players.target_idx)] = True
+        return pos
+
+    def betrayed(
+        self, mask: int, ally: int, rates: np.ndarray, response: float | None = None
+    ) -> np.ndarray:
         """Tariffs of ``mask`` when the leader also tariffs member ``ally`` at ``rates``.
 
         Args:
             rates: the leader's rate on each exporter, shape (N,).
+            response: the target's rate (see :meth:`tariffs`).
         """
-        t = self.tariffs(mask)
+        t = self.tariffs(mask, response)
         pl = self.players
         for c in pl.ally_idx[ally]:
             t[self._block([c], pl.leader_idx)] = rates[c]
@@ -448,15 +538,11 @@ def coalition_policies(
         leader, target: codes or groups.
         allies: codes or groups (sorted canonically; see the module docstring).
         tariff: rate every coalition country levies on the target (all goods sectors).
-        response: ``"none"``, ``"mirror"`` (the same rate on every coalition country) or a
-            rate. ``"optimal"`` raises :class:`InputError`: the closed form of models.md §1,
-            ``t* = 1 / ((1 + delta eps) phi - 1)``, is the optimal *uniform tariff on all
-            imports* (it rests on Lerner symmetry: such a tariff acts like an export tax and
-            moves the target's terms of trade against everyone). A tariff on the coalition
-            only diverts trade to outsiders and no closed form exists in this model; the
-            paper's two-region shortcut (models.md §1, "optimal retaliation") would treat
-            the outsiders as part of the coalition. Numerical best responses come with the
-            strategy module.
+        response: ``"none"``, ``"mirror"`` (the same rate on every coalition country), a
+            rate, or ``"optimal"``: the target's best response, found numerically per
+            coalition by :func:`solve_coalitions` (no closed form exists for a tariff on a
+            subset of countries: trade diverts to outsiders); ``tariffs(mask)`` is then the
+            policy before the response and ``tariffs(mask, rate)`` the one after.
         baseline_t: status-quo tariffs (default: the data's), shape (N, N) or (N, N, S).
         member_relief: the leader's ``baseline_t`` rates on member countries return to the
             data's (the America-First variant).
@@ -475,18 +561,10 @@ def coalition_policies(
         (0.5, 0.0)
     """
     players = resolve_players(economy, leader, target, allies)
+    optimal = False
     if isinstance(response, str):
         key = response.strip().lower()
-        if key == "optimal":
-            raise InputError(
-                "response='optimal' is not available yet: the closed-form optimal tariff of "
-                "models.md §1 holds for a uniform tariff on all of a country's imports, not "
-                "on a coalition only (trade diverts to outsiders; no closed form exists in "
-                "this model). Numerical optimal responses come with the strategy module. "
-                "Use response='mirror' or 'none', or give a rate, e.g. the target's "
-                "unilateral closed-form rate blocs.optimal_tariff_closed_form(economy, "
-                "model, target) applied to coalition members"
-            )
+        optimal = key == "optimal"
         if key not in RESPONSES:
             raise InputError(
                 f"response={response!r}: choose one of {', '.join(RESPONSES)} or a rate"
@@ -515,6 +593,7 @@ def coalition_policies(
         tariff=float(tariff),
         response_rate=rate,
         goods=goods,
+        optimal=optimal,
     )
 
 
@@ -531,10 +610,15 @@ class _Batch:
     iterations: np.ndarray  # (M,) int
     max_residual: np.ndarray  # (M,)
     solver: np.ndarray  # (M,) str
+    response_rate: np.ndarray | None = None  # (M,) the target's rate (NaN: none / failed)
+    response_foc: np.ndarray | None = None  # (M,) dW_target/dr at an optimal response
 
 
 def _broyden(F: Callable, x0: jax.Array, H0: jax.Array, tol: float, max_steps: int):
-    """Broyden's ("good") method with the inverse Jacobian updated by Sherman-Morrison."""
+    """Broyden's ("good") method with the inverse Jacobian updated by Sherman-Morrison.
+
+    Returns ``(x, iterations, H)``, ``H`` the updated inverse-Jacobian estimate.
+    """
     f0 = F(x0)
 
     def cond(s: tuple) -> jax.Array:
@@ -553,8 +637,20 @@ def _broyden(F: Callable, x0: jax.Array, H0: jax.Array, tol: float, max_steps: i
         H = H + jnp.outer(dx - Hdf, dx @ H) / safe
         return x_new, f_new, H, k + 1
 
-    x, _, _, k = jax.lax.while_loop(cond, body, (x0, f0, H0, jnp.asarray(0)))
-    return x, k
+    x, _, H, k = jax.lax.while_loop(cond, body, (x0, f0, H0, jnp.asarray(0)))
+    return x, k, H
+
+
+def _imls_welfare_hat(p, policy, st, x):
+    """Every country's welfare (hat units) at ``x = [log w_hat, log L_hat]``, shape (N,).
+
+    :func:`blocs.models.imls.welfare` needs ``E_hat``, ``P_hat``, ``w_hat``, ``L_hat``,
+    ``R`` and ``wLY``, which the fast aggregates (trade-share kernels with their own
+    derivative rules, no N x N flows) hold under the same names: the same number as
+    through the full flows (to ~1e-16), at a fraction of the cost of its derivatives.
+    """
+    g = imls._aggregates(x, p, policy, st.deficits)
+    return imls.welfare(p, g, st.revenue)  # type: ignore[arg-type]
 
 
 def _imls_outcome(p, policy, st, x):
@@ -562,12 +658,10 @@ def _imls_outcome(p, policy, st, x):
 
     The same outcome and residual as :func:`blocs.models.imls.solve_params` at its root.
     """
-    n = p.E.shape[0]
     g = imls._aggregates(x, p, policy, st.deficits)
-    o = imls._evaluate(jnp.concatenate([x[:n], jnp.log(g.E_hat), x[n:]]), p, policy)
     r = jnp.max(jnp.abs(imls._conditions(g, p, st)))
     r = jnp.where(jnp.isfinite(r), r, jnp.inf)
-    return 100.0 * (imls.welfare(p, o, st.revenue) - 1.0), r
+    return 100.0 * (imls.welfare(p, g, st.revenue) - 1.0), r  # type: ignore[arg-type]
 
 
 @functools.partial(jax.jit, static_argnames=("st",))
@@ -578,7 +672,7 @@ def _imls_batch(p, ts, x0, H0, tol, max_steps, *, st):
 
     def one(t):
         policy = imls.Policy(t=t, d_hat=jnp.ones((n, n)))
-        x, k = _broyden(lambda x: imls.residual(x, (p, policy, st)), x0, H0, tol, max_steps)
+        x, k, _ = _broyden(lambda x: imls.residual(x, (p, policy, st)), x0, H0, tol, max_steps)
         welfare, r = _imls_outcome(p, policy, st, x)
         return welfare, r <= tol, k, r
 
@@ -598,6 +692,232 @@ def _multisector_batch(eco, ts, *, tol, max_steps):
         return eq.welfare_pct, eq.converged, eq.iterations, eq.max_residual
 
     return jax.vmap(one)(ts)
+
+
+# -- optimal response ---------------------------------------------------------------------
+
+
+def _second(f: Callable[[jax.Array], jax.Array], s0: jax.Array) -> tuple:
+    """``f(s0), f'(s0), f''(s0)`` of a function of a scalar, by nested forward mode."""
+
+    def first(s: jax.Array) -> tuple:
+        return jax.jvp(f, (s,), (jnp.ones_like(s),))
+
+    (y, dy), (_, d2y) = jax.jvp(first, (s0,), (jnp.ones_like(s0),))
+    return y, dy, d2y
+
+
+class _Lanes(NamedTuple):
+    """One best-response step in B lanes (see :func:`_imls_response_batch`).
+
+    ``welfare_pct`` (B, N), ``converged`` (B,) bool (the equilibrium at ``r``),
+    ``iterations`` (B,) Broyden or Newton steps, ``max_residual`` (B,), ``g = W'(r)`` and
+    ``h = W''(r)`` (B,) of the target's welfare (hat units). One-sector lanes also carry
+    ``x`` (B, 2N) the equilibrium, ``H`` (B, 2N, 2N) an estimate of the inverse of its
+    Jacobian, ``dx``, ``d2x`` (B, 2N) the first and second derivatives of ``x`` in ``r``,
+    ``linear_residual`` (B,) the relative residual of the linear solves behind them and
+    ``contraction`` (B,) how well ``H`` inverts the Jacobian (``|b - J H b| / |b|``); None
+    for multi-sector lanes.
+    """
+
+    welfare_pct: Any
+    converged: Any
+    iterations: Any
+    max_residual: Any
+    g: Any
+    h: Any
+    x: Any = None
+    H: Any = None
+    dx: Any = None
+    d2x: Any = None
+    linear_residual: Any = None
+    contraction: Any = None
+
+
+def _refine(J: jax.Array, H: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Solve ``J v = b`` by iterative refinement ``v += H (b - J v)``, ``H ~ J^-1``.
+
+    Matrix-vector products only: no factorisation per solve (LAPACK factorisations are slow
+    on a busy machine, and one is not needed when ``H`` is close). Converges when
+    ``|I - H J| < 1``; stops at :data:`_LINEAR_STOP` or after :data:`_LINEAR_STEPS`.
+
+    Returns:
+        ``v`` (2N,) and the relative residual ``max|b - J v| / max|b|``.
+    """
+    scale = jnp.maximum(jnp.max(jnp.abs(b)), 1e-300)
+
+    def rel(v: jax.Array) -> jax.Array:
+        r = jnp.max(jnp.abs(b - J @ v)) / scale
+        return jnp.where(jnp.isfinite(r), r, jnp.inf)
+
+    def cond(s: tuple) -> jax.Array:
+        _, r, k = s
+        return (r > _LINEAR_STOP) & (k < _LINEAR_STEPS) & jnp.isfinite(r)
+
+    def body(s: tuple) -> tuple:
+        v, _, k = s
+        v = v + H @ (b - J @ v)
+        return v, rel(v), k + 1
+
+    v0 = H @ b
+    v, r, _ = jax.lax.while_loop(cond, body, (v0, rel(v0), jnp.asarray(0)))
+    return v, r
+
+
+#: Relative residual at which :func:`_refine` stops, and the most refinement steps.
+_LINEAR_STOP = 1e-14
+_LINEAR_STEPS = 60
+#: A linear solve whose relative residual exceeds this is redone with an exact inverse.
+LINEAR_TOL = 1e-11
+#: The inverse-Jacobian estimate of a lane is replaced by the exact inverse (one LAPACK
+#: inverse) when ``|b - J H b| / |b|`` exceeds this (refinement would slow down).
+REFRESH_CONTRACTION = 0.25
+
+
+@functools.partial(jax.jit, static_argnames=("st",))
+def _imls_response_batch(p, base, pos, wt, r, x0, H0, tol, max_steps, *, st) -> _Lanes:
+    """The equilibrium at the target's rate ``r`` and ``W'(r)``, ``W''(r)``, in every lane.
+
+    Args:
+        p: calibrated parameters. base: tariffs before the response, shape (B, N, N).
+        pos: where the rate applies, bool (B, N, N). wt: the target's weights, shape (N,).
+        r: rates, shape (B,). x0, H0: Broyden's start and inverse-Jacobian estimate, (B, 2N)
+            and (B, 2N, 2N). tol, max_steps: Broyden's tolerance and steps (traced).
+
+    ``W(r) = wt @ W_hat(x(r), r)`` with ``F(x(r), r) = 0``: ``x' = -J^-1 F_r``,
+    ``x'' = -J^-1 D2F[(x', 1), (x', 1)]``, ``W' = DW[(x', 1)]``,
+    ``W'' = D2W[(x', 1), (x', 1)] + W_x x''`` (implicit function theorem; every derivative
+    of ``F`` and ``W`` by JAX forward mode; ``J`` exact by ``jacfwd``, the two solves with
+    it by :func:`_refine` from Broyden's updated inverse).
+    """
+    n = p.E.shape[0]
+    ones = jnp.ones((n, n))
+
+    def one(base, pos, r, x0, H0):
+        def policy(rate):
+            return imls.Policy(t=jnp.where(pos, rate, base), d_hat=ones)
+
+        def F(x, rate):
+            return imls.residual(x, (p, policy(rate), st))
+
+        def W(x, rate):
+            return wt @ _imls_welfare_hat(p, policy(rate), st, x)
+
+        x, k, H = _broyden(lambda z: F(z, r), x0, H0, tol, max_steps)
+        welfare, res = _imls_outcome(p, policy(r), st, x)
+        J = jax.jacfwd(F)(x, r)
+        Fr = jax.jvp(lambda rate: F(x, rate), (r,), (jnp.ones_like(r),))[1]
+        contraction = jnp.max(jnp.abs(Fr - J @ (H @ Fr))) / jnp.maximum(
+            jnp.max(jnp.abs(Fr)), 1e-300
+        )
+        dx, lin1 = _refine(J, H, -Fr)
+        zero = jnp.zeros_like(r)
+        _, _, F2 = _second(lambda s: F(x + s * dx, r + s), zero)
+        d2x, lin2 = _refine(J, H, -F2)
+        _, g, W2 = _second(lambda s: W(x + s * dx, r + s), zero)
+        Wx_d2x = jax.jvp(lambda z: W(z, r), (x,), (d2x,))[1]
+        return _Lanes(
+            welfare,
+            res <= tol,
+            k,
+            res,
+            g,
+            W2 + Wx_d2x,
+            x,
+            H,
+            dx,
+            d2x,
+            jnp.maximum(lin1, lin2),
+            contraction,
+        )
+
+    return jax.vmap(one)(base, pos, r, x0, H0)
+
+
+@functools.partial(jax.jit, static_argnames=("tol", "max_steps"))
+def _multisector_response_batch(eco, base, pos, wt, r, *, tol, max_steps) -> _Lanes:
+    """Multi-sector lanes: ``W'(r)``, ``W''(r)`` by nested ``jax.jvp`` through the solve.
+
+    Shapes: base, pos (B, N, N, S); wt (N,); r (B,). Derivatives through
+    :func:`~blocs.models.caliendo_parro.solve_multisector` (implicit differentiation).
+    """
+
+    def one(base, pos, r):
+        def W(rate):
+            t = jnp.where(pos, rate, base)
+            eq = solve_multisector(eco, t, tol=tol, max_steps=max_steps, throw=False)
+            w = wt @ (1.0 + eq.welfare_pct / 100.0)
+            return w, (eq.welfare_pct, eq.converged, eq.iterations, eq.max_residual)
+
+        def first(rate):
+            w, g, aux = jax.jvp(W, (rate,), (jnp.ones_like(rate),), has_aux=True)
+            return (w, g), aux
+
+        (_, g), (_, h), aux = jax.jvp(first, (r,), (jnp.ones_like(r),), has_aux=True)
+        welfare, conv, its, res = aux
+        return _Lanes(welfare, conv, its, res, g, h)
+
+    return jax.vmap(one)(base, pos, r)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Search:
+    """The state of one coalition's best-response search (see :func:`_next_rate`).
+
+    ``lo``, ``hi``: the bracket of the optimum; ``lo_seen`` / ``hi_seen``: ``W'`` was
+    evaluated there (else they are still the bounds 0 / ``upper``).
+    """
+
+    row: int
+    rate: float
+    lo: float
+    hi: float
+    lo_seen: bool = False
+    hi_seen: bool = False
+    steps: int = 0
+    retried: bool = False
+
+
+def _next_rate(state: _Search, g: float, h: float, upper: float) -> tuple[bool, _Search]:
+    """One safeguarded Newton step of ``max W(r)`` on ``[0, upper]``.
+
+    ``g = W'(state.rate)``, ``h = W''(state.rate)``. The bracket shrinks to the side
+    ``g`` points at; the Newton step ``-g / h`` (only where ``h < 0``) is taken if it stays
+    inside the bracket, else the unexplored bound it points at is tried (corner optima),
+    else the bracket is bisected.
+
+    Returns:
+        ``(True, state)`` with the bracket updated when ``state.rate`` is the optimum (see
+        the module docstring), else ``(False, next state)`` whose ``rate`` is the next
+        rate to evaluate.
+
+    Example:
+        >>> st = _Search(row=0, rate=0.5, lo=0.0, hi=2.0)
+        >>> done, st = _next_rate(st, g=-1.0, h=-2.0, upper=2.0)   # Newton: below 0
+        >>> done, st.rate, st.hi                                     # try the bound 0
+        (False, 0.0, 0.5)
+        >>> _next_rate(st, g=-0.1, h=-2.0, upper=2.0)[0]            # W'(0) <= 0: corner
+        True
+    """
+    r = state.rate
+    if g > 0:
+        state = dataclasses.replace(state, lo=r, lo_seen=True)
+    else:
+        state = dataclasses.replace(state, hi=r, hi_seen=True)
+    if (r <= 0.0 and g <= 0.0) or (r >= upper and g >= 0.0) or abs(g) <= RESPONSE_FOC_TOL:
+        return True, state
+    step = -g / h if h < 0 else math.nan
+    if abs(step) <= RESPONSE_RATE_TOL or state.hi - state.lo <= RESPONSE_RATE_TOL:
+        return True, state
+    nxt = r + step
+    if not state.lo < nxt < state.hi:
+        if g < 0 and not state.lo_seen:
+            nxt = state.lo
+        elif g > 0 and not state.hi_seen:
+            nxt = state.hi
+        else:
+            nxt = 0.5 * (state.lo + state.hi)
+    return False, dataclasses.replace(state, rate=float(nxt))
 
 
 class _Engine:
@@ -657,8 +977,12 @@ class _Engine:
             x0 = jnp.zeros(2 * n)
         return x0, _inverse_jacobian(self.p, policy.t, x0, st=self.st)
 
-    def solve(self, build: Callable[[int], np.ndarray], count: int) -> _Batch:
-        """Solve ``build(0) ... build(count - 1)``; row ``r`` of the result is ``build(r)``."""
+    def solve(self, build: Callable[[int], np.ndarray | None], count: int) -> _Batch:
+        """Solve ``build(0) ... build(count - 1)``; row ``r`` of the result is ``build(r)``.
+
+        A row whose ``build`` returns None is skipped: NaN, not converged, solver
+        ``"skipped"`` (e.g. a betrayal of a coalition whose optimal response failed).
+        """
         n = self.economy.n
         W = np.full((count, n), np.nan)
         conv = np.zeros(count, dtype=bool)
@@ -667,11 +991,19 @@ class _Engine:
         solver = np.array(
             ["multisector-newton" if self.multisector else "broyden"] * count, dtype=object
         )
+        first = next((t for t in map(build, range(count)) if t is not None), None)
+        skipped = np.zeros(count, dtype=bool)
+        if first is None:
+            solver[:] = "skipped"
+            self._tick(count)
+            return _Batch(W, conv, its, res, solver)
         if not self.multisector:
-            x0, H0 = self._anchor(build(0))
+            x0, H0 = self._anchor(first)
         for start in range(0, count, self.chunk):
             rows = list(range(start, min(start + self.chunk, count)))
-            ts = np.stack([build(r) for r in rows])
+            built = [build(r) for r in rows]
+            skipped[rows] = [t is None for t in built]
+            ts = np.stack([first if t is None else t for t in built])
             pad = self.chunk - len(rows)
             if pad:
                 ts = np.concatenate([ts, np.repeat(ts[-1:], pad, axis=0)])
@@ -693,25 +1025,215 @@ class _Engine:
             m = len(rows)
             W[rows], conv[rows], its[rows], res[rows] = w[:m], c[:m], k[:m], rr[:m]
             self._tick(m)
+        conv[skipped] = False
         if not self.multisector:
-            for row in np.flatnonzero(~conv):
+            for row in np.flatnonzero(~conv & ~skipped):
                 r = int(row)
-                policy = imls.Policy(t=jnp.asarray(build(r)), d_hat=jnp.ones((n, n)))
-                sol = imls.solve(
-                    self.economy,  # type: ignore[arg-type]
-                    policy,
-                    self.model,
-                    tol=self.tol,
-                    max_steps=self.max_steps,
-                    throw=False,
-                )
+                sol = self._newton(build(r))  # type: ignore[arg-type]
                 W[r] = 100.0 * (np.asarray(sol.welfare_hat) - 1.0)
                 conv[r] = bool(sol.converged)
                 its[r] = int(sol.iterations)
                 res[r] = float(sol.max_residual)
                 solver[r] = "newton-continuation"
         W[~conv] = np.nan  # an unconverged equilibrium has no welfare to report
+        res[skipped] = np.nan
+        solver[skipped] = "skipped"
         return _Batch(W, conv, its, res, solver)
+
+    def _newton(self, t: np.ndarray) -> imls.Solution:
+        """One-sector equilibrium of ``t`` by Newton with continuation (the fallback)."""
+        n = self.economy.n
+        return imls.solve(
+            self.economy,  # type: ignore[arg-type]
+            imls.Policy(t=jnp.asarray(t), d_hat=jnp.ones((n, n))),
+            self.model,
+            tol=self.tol,
+            max_steps=self.max_steps,
+            throw=False,
+        )
+
+    def target_weights(self, idx: Sequence[int]) -> np.ndarray:
+        """The target's objective: its members' baseline income (``E`` one-sector, ``I``
+        multi-sector, as :mod:`blocs.strategy.games`), normalised; shape (N,)."""
+        eco: Any = self.economy
+        income = np.asarray(eco.income if self.multisector else eco.E, dtype=float)
+        w = np.zeros(self.economy.n)
+        w[list(idx)] = income[list(idx)] / income[list(idx)].sum()
+        return w
+
+    def _response_step(
+        self, base: np.ndarray, pos: np.ndarray, wt: jax.Array, rates: np.ndarray, xH: tuple
+    ) -> _Lanes:
+        """One best-response step in every lane (:func:`_imls_response_batch` or
+        :func:`_multisector_response_batch`), as NumPy arrays except ``x`` and ``H``."""
+        if self.multisector:
+            out = _multisector_response_batch(
+                self.economy,
+                jnp.asarray(base),
+                jnp.asarray(pos),
+                wt,
+                jnp.asarray(rates),
+                tol=self.tol,
+                max_steps=self.max_steps,
+            )
+        else:
+            out = _imls_response_batch(
+                self.p,
+                jnp.asarray(base),
+                jnp.asarray(pos),
+                wt,
+                jnp.asarray(rates),
+                *xH,
+                jnp.asarray(self.tol),
+                jnp.asarray(BROYDEN_MAX_STEPS),
+                st=self.st,
+            )
+        keep = ("x", "H", "dx", "d2x")
+        fields = zip(_Lanes._fields, out, strict=True)
+        return _Lanes(*(a if f in keep else np.asarray(a) for f, a in fields))
+
+    def best_responses(self, policies: CoalitionPolicies, count: int, upper: float) -> _Batch:
+        """The target's best response in coalitions ``0 .. count - 1`` of ``policies``.
+
+        ``min(chunk, count)`` lanes step together (:meth:`_response_step`); each lane runs
+        one coalition's search (:func:`_next_rate`) and, when it ends, takes the next
+        coalition, starting from the rate (one-sector: and the equilibrium and
+        inverse-Jacobian estimate) it just found. One-sector lanes repeat a step after
+        repairing it: an equilibrium Broyden missed is solved by Newton with continuation;
+        a linear solve :func:`_refine` could not finish gets the exact inverse Jacobian.
+        A coalition fails when the repair fails, a derivative is not finite, or after
+        :data:`RESPONSE_MAX_ITERATIONS` steps.
+
+        Returns:
+            :class:`_Batch` with ``response_rate`` and ``response_foc`` (NaN on failure);
+            ``iterations`` counts best-response steps.
+        """
+        n = self.economy.n
+        W = np.full((count, n), np.nan)
+        conv = np.zeros(count, dtype=bool)
+        its = np.zeros(count, dtype=int)
+        res = np.full(count, np.nan)
+        rate = np.full(count, np.nan)
+        foc = np.full(count, np.nan)
+        solver = np.array(["best-response-newton"] * count, dtype=object)
+        lanes = min(self.chunk, count)
+        wt = jnp.asarray(self.target_weights(policies.players.target_idx))
+        start = min(RESPONSE_START, upper)
+        base = np.stack([policies.tariffs(0)] * lanes)
+        pos = np.stack([policies.response_positions(0)] * lanes)
+        xH: tuple = ()
+        anchor: tuple = ()
+        if not self.multisector:
+            anchor = self._anchor(policies.tariffs(0, start))
+            xH = (jnp.tile(anchor[0], (lanes, 1)), jnp.tile(anchor[1], (lanes, 1, 1)))
+        queue = iter(range(count))
+        search: list[_Search | None] = [None] * lanes
+
+        def load(lane: int, rate_now: float) -> None:
+            row = next(queue, None)
+            search[lane] = None if row is None else _Search(row, rate_now, 0.0, upper)
+            if row is not None:
+                base[lane] = policies.tariffs(row)
+                pos[lane] = policies.response_positions(row)
+
+        def finish(lane: int, out: _Lanes, ok: bool, why: str = "") -> None:
+            st = search[lane]
+            assert st is not None
+            i = st.row
+            its[i], res[i] = st.steps, out.max_residual[lane]
+            if ok:
+                W[i], conv[i], rate[i], foc[i] = out.welfare_pct[lane], True, st.rate, out.g[lane]
+            else:
+                solver[i] = f"best-response-newton: {why}"
+            self._tick(1)
+
+        for lane in range(lanes):
+            load(lane, start)
+        while any(s is not None for s in search):
+            rates = np.array([s.rate if s is not None else start for s in search])
+            out = self._response_step(base, pos, wt, rates, xH)
+            delta = np.zeros(lanes)
+            starts: dict[int, tuple] = {}  # lane -> (x, H) to start its next step from
+            for lane, st in enumerate(search):
+                if st is None:
+                    continue
+                ok = bool(out.converged[lane])
+                g, h = float(out.g[lane]), float(out.h[lane])
+                if not self.multisector and not st.retried:
+                    tariffs = functools.partial(policies.tariffs, st.row, st.rate)
+                    fix = self._repair(tariffs, out, lane, ok)
+                    if fix is not None:  # repeat the step from the repaired start
+                        starts[lane] = fix
+                        search[lane] = dataclasses.replace(st, retried=True)
+                        if not ok:
+                            solver[st.row] = "best-response-newton+newton-continuation"
+                        continue
+                if not self.multisector and ok and out.contraction[lane] > REFRESH_CONTRACTION:
+                    t = policies.tariffs(st.row, st.rate)
+                    starts[lane] = (None, self._exact_inverse(t, out.x[lane]))
+                if not (ok and math.isfinite(g) and math.isfinite(h)):
+                    finish(lane, out, False, f"no equilibrium at rate {st.rate:.6g}")
+                    starts[lane] = anchor
+                    load(lane, start)
+                    continue
+                st = dataclasses.replace(st, retried=False, steps=st.steps + 1)
+                done, nxt = _next_rate(st, g, h, upper)
+                search[lane] = nxt
+                if done:
+                    finish(lane, out, True)
+                    load(lane, st.rate)
+                elif nxt.steps >= RESPONSE_MAX_ITERATIONS:
+                    finish(lane, out, False, "no convergence")
+                    load(lane, st.rate)
+                else:
+                    delta[lane] = nxt.rate - st.rate
+            if not self.multisector:
+                xH = _next_starts(out, delta, starts)
+        W[~conv] = np.nan  # an unconverged equilibrium has no welfare to report
+        return _Batch(W, conv, its, res, solver, rate, foc)
+
+    def _repair(
+        self, tariffs: Callable[[], np.ndarray], out: _Lanes, lane: int, ok: bool
+    ) -> tuple | None:
+        """A one-sector lane's repaired start ``(x, H)`` when its step (at the tariffs
+        ``tariffs()``) must be repeated, else None (the step stands, or cannot be repaired).
+
+        Broyden missed the equilibrium: Newton with continuation gives ``x``. A linear solve
+        did not reach :data:`LINEAR_TOL`: the exact inverse Jacobian at ``x`` gives ``H``.
+        """
+        if ok:
+            lin = float(out.linear_residual[lane])
+            if math.isfinite(lin) and lin <= LINEAR_TOL:
+                return None
+            return out.x[lane], self._exact_inverse(tariffs(), out.x[lane])
+        t = tariffs()
+        sol = self._newton(t)
+        if not bool(sol.converged):
+            return None
+        x = jnp.asarray(imls.solution_x(sol))
+        return x, self._exact_inverse(t, x)
+
+    def _exact_inverse(self, t: np.ndarray, x: jax.Array) -> jax.Array:
+        """The exact inverse Jacobian of the one-sector residual at ``x``, shape (2N, 2N)."""
+        return _inverse_jacobian(self.p, jnp.asarray(t), jnp.asarray(x), st=self.st)
+
+
+def _next_starts(out: _Lanes, delta: np.ndarray, starts: dict[int, tuple]) -> tuple:
+    """Broyden starts ``(x, H)`` of the next one-sector step, shapes (B, 2N), (B, 2N, 2N).
+
+    Every lane moves by the second-order predictor ``x + x' dr + x'' dr^2 / 2`` (``dr =
+    delta``, 0 for a lane that stays or took a new coalition) with Broyden's updated inverse
+    estimate; lanes in ``starts`` take the given ``x`` and/or ``H`` instead (None: keep).
+    """
+    d = jnp.asarray(delta)[:, None]
+    x = out.x + out.dx * d + 0.5 * out.d2x * d**2
+    H = out.H
+    for lane, (x_new, H_new) in starts.items():
+        if x_new is not None:
+            x = x.at[lane].set(jnp.asarray(x_new))
+        if H_new is not None:
+            H = H.at[lane].set(jnp.asarray(H_new))
+    return x, H
 
 
 # ----------------------------------------------------------------------------------------
@@ -789,7 +1311,13 @@ class CoalitionResults:
         players: :class:`Players` (canonical ally order).
         countries: ISO3 codes, shape (N,). weights: baseline expenditure, shape (N,).
         welfare_pct: every country's welfare change, shape (M, N) (NaN if unconverged).
-        converged, iterations, max_residual, solver: diagnostics, shape (M,).
+        converged, iterations, max_residual, solver: diagnostics, shape (M,) (with an
+            optimal response ``iterations`` counts best-response steps).
+        response_rate: the target's rate on the coalition's countries (goods), shape (M,):
+            the chosen rate for ``optimal`` (NaN if the search failed), the coalition's
+            tariff for ``mirror``, the given rate, or NaN for ``none``.
+        response_foc: ``dW_target/dr`` at the chosen rate (hat units per unit of tariff;
+            ~0 at an interior optimum, <= 0 at ``r = 0``), NaN unless optimal, shape (M,).
         leverage_pct, target_pct, leader_pct, cost_pct, outsiders_pct: shape (M,).
         leverage_bn, cost_bn, outsiders_bn, efficiency: shape (M,).
         ally_pct: each ally's welfare in each coalition, shape (M, k).
@@ -815,6 +1343,8 @@ class CoalitionResults:
     iterations: np.ndarray
     max_residual: np.ndarray
     solver: np.ndarray
+    response_rate: np.ndarray
+    response_foc: np.ndarray
     leverage_pct: np.ndarray
     target_pct: np.ndarray
     leader_pct: np.ndarray
@@ -873,6 +1403,7 @@ class CoalitionResults:
                 "mask": self.masks,
                 "coalition": [self.label(m) for m in self.masks],
                 "size": _popcount(self.masks),
+                "response_rate": self.response_rate,
                 "leverage_pct": self.leverage_pct,
                 "target_pct": self.target_pct,
                 "leader_pct": self.leader_pct,
@@ -890,6 +1421,7 @@ class CoalitionResults:
                 "iterations": self.iterations,
                 "max_residual": self.max_residual,
                 "solver": self.solver,
+                "response_foc": self.response_foc,
             }
         )
         for j, a in enumerate(pl.allies):
@@ -999,6 +1531,8 @@ class CoalitionResults:
             "efficiency_grand": _num(self.efficiency[g]),
             "leader_alone_pct": float(self.leader_pct[0]),
             "leader_grand_pct": float(self.leader_pct[g]),
+            "response_rate_leader_alone": _num(self.response_rate[0]),
+            "response_rate_grand": _num(self.response_rate[g]),
             "shapley": {a: _num(v) for a, v in zip(self.players.allies, self.shapley, strict=True)},
             "stable_coalitions": self.stable_coalitions,
             "leverage_threshold_pct": _num(self.threshold),
@@ -1014,6 +1548,10 @@ class CoalitionResults:
             }
             out["p_star_alone"] = {
                 a: _num(v) for a, v in zip(self.players.allies, c.p_star_alone, strict=True)
+            }
+        if self.spec.response == "optimal":
+            out["response_rates"] = {
+                self.label(m): _num(r) for m, r in zip(self.masks, self.response_rate, strict=True)
             }
         if self.america_first is not None:
             out["america_first"] = self.america_first.summary()
@@ -1159,6 +1697,8 @@ def _analyse(
         iterations=batch.iterations,
         max_residual=batch.max_residual,
         solver=batch.solver,
+        response_rate=(np.full(M, np.nan) if batch.response_rate is None else batch.response_rate),
+        response_foc=np.full(M, np.nan) if batch.response_foc is None else batch.response_foc,
         leverage_pct=leverage,
         target_pct=target,
         leader_pct=leader,
@@ -1252,19 +1792,51 @@ def _load(spec: CoalitionSpec) -> AnyEconomy:
 
 
 def _leader_2025_rates(economy: AnyEconomy, spec: CoalitionSpec, what: str) -> np.ndarray:
-    if isinstance(economy, MultiSectorEconomy):
-        raise InputError(
-            f"{what} uses the April-2025 US tariffs, which multi-sector data ({spec.data}) "
-            "does not have: use data='world2023'"
-            + (", or give punishment a rate (e.g. 0.25) or None" if what == "punishment" else "")
-        )
+    """The April-2025 US rate on each exporter, shape (N,) (icio2022: mapped by code)."""
+    fix = (
+        ", or give punishment a rate (e.g. 0.25) or None"
+        if what == "punishment"
+        else ", or set america_first=False (--no-america-first)"
+    )
     if spec.leader.upper() != "USA":
         raise InputError(
             f"{what} uses the April-2025 US tariffs, but the leader is '{spec.leader}': "
-            "make the leader USA"
-            + (", or give punishment a rate (e.g. 0.25) or None" if what == "punishment" else "")
+            f"make the leader USA{fix}"
         )
-    return us_tariffs_2025(economy)
+    try:
+        return us_tariffs_2025(economy)
+    except InputError as exc:
+        raise InputError(f"{what} uses the April-2025 US tariffs: {exc}{fix}") from None
+
+
+def america_first_baseline(economy: AnyEconomy, players: Players, rates: np.ndarray) -> np.ndarray:
+    """Status quo of the America-First variant: the leader levies ``rates`` on every
+    exporter (multi-sector: on goods sectors, services untouched), nothing on itself.
+
+    Args:
+        rates: the leader's rate on each exporter, shape (N,).
+
+    Returns:
+        tariffs, shape (N, N) or (N, N, S).
+
+    Example:
+        >>> import blocs
+        >>> eco = blocs.load_world2023()
+        >>> pl = resolve_players(eco, "USA", "CHN", ["JPN"])
+        >>> t = america_first_baseline(eco, pl, us_tariffs_2025(eco))
+        >>> round(float(t[eco.index("JPN"), eco.index("USA")]), 2)
+        0.24
+    """
+    base = np.asarray(economy.t, dtype=float).copy()
+    lead = np.asarray(players.leader_idx, dtype=int)
+    everyone = np.arange(economy.n)
+    if base.ndim == 3:
+        goods = np.flatnonzero(goods_sectors(economy))  # type: ignore[arg-type]
+        base[np.ix_(everyone, lead, goods)] = np.asarray(rates)[:, None, None]
+    else:
+        base[np.ix_(everyone, lead)] = np.asarray(rates)[:, None]
+    base[np.ix_(lead, lead)] = 0.0
+    return base
 
 
 def solve_coalitions(
@@ -1286,17 +1858,21 @@ def solve_coalitions(
         spec: the :class:`CoalitionSpec`.
         model: one-sector model options (default :class:`~blocs.models.imls.IMLS`).
         chunk_size: equilibria solved together in one ``vmap`` (bounds memory; with 64 the
-            whole process peaks near 0.9 GB on world2023 and 2 GB on icio2022).
-        progress: called as ``progress(done, total)`` after each chunk.
+            whole process peaks near 0.9 GB on world2023 and 2 GB on icio2022); with an
+            optimal response, the number of best-response searches run side by side.
+        progress: called as ``progress(done, total)`` after each chunk (optimal response:
+            after each coalition).
         tol, max_steps: solver tolerance (largest scaled residual) and Newton steps.
 
     Returns:
         :class:`CoalitionResults` (plain variant), with ``america_first`` (the America-First
         variant's :class:`CoalitionResults`) and ``credibility`` (on both variants) filled
         when the spec asks for them; ``spec`` holds the resolved ``america_first`` and
-        ``punishment``. Work: ``2**k`` equilibria per variant plus ``2k`` for credibility.
-        Unconverged equilibria are reported in ``converged`` / ``failures`` with NaN
-        welfare, never dropped.
+        ``punishment``. Work: ``2**k`` equilibria per variant plus ``2k`` for credibility
+        (an optimal response: ``2**k`` best-response searches of ~5 equilibria each, the
+        ``2k`` betrayal equilibria keep the chosen rates). Unconverged equilibria and failed
+        searches are reported in ``converged`` / ``failures`` with NaN welfare, never
+        dropped.
 
     Raises:
         InputError: bad players, rates, or variants the data cannot support.
@@ -1319,11 +1895,13 @@ def solve_coalitions(
         economy, spec.leader, spec.target, spec.allies, spec.tariff, spec.response
     )
     k = plain.players.k
-    has_2025 = (
-        isinstance(economy, Economy)
-        and plain.players.leader == "USA"
-        and not np.isnan(np.asarray(economy.us_tariff_2025, dtype=float)).any()
-    )
+    if isinstance(economy, Economy):
+        has_2025 = (
+            plain.players.leader == "USA"
+            and not np.isnan(np.asarray(economy.us_tariff_2025, dtype=float)).any()
+        )
+    else:  # the rates are mapped onto icio2022's codes (TWN 32 %, ROW import-weighted)
+        has_2025 = plain.players.leader == "USA" and spec.data == "icio2022"
     if spec.america_first is None or spec.punishment == "auto":
         spec = dataclasses.replace(
             spec,
@@ -1335,10 +1913,7 @@ def solve_coalitions(
     af_policies = None
     if spec.america_first:
         rates = _leader_2025_rates(economy, spec, "america_first")
-        base = np.asarray(economy.t, dtype=float).copy()
-        lead = list(plain.players.leader_idx)
-        base[:, lead] = rates[:, None]
-        base[lead, lead] = 0.0
+        base = america_first_baseline(economy, plain.players, rates)
         af_policies = coalition_policies(
             economy,
             spec.leader,
@@ -1371,17 +1946,32 @@ def solve_coalitions(
     start = time.perf_counter()
 
     def variant(policies: CoalitionPolicies, name: str) -> CoalitionResults:
-        batch = engine.solve(policies.tariffs, M)
+        if policies.optimal:
+            batch = engine.best_responses(policies, M, float(spec.max_response))
+        else:
+            fixed = np.nan if policies.response_rate is None else policies.response_rate
+            batch = dataclasses.replace(
+                engine.solve(policies.tariffs, M), response_rate=np.full(M, fixed)
+            )
         res = _analyse(
             spec, name, policies.players, economy.iso3, engine.weights, batch, to_bn, 0.0, source
         )
         if punish_rates is None:
             return res
         rates = punish_rates
+        chosen = batch.response_rate
 
-        def betrayal(r: int) -> np.ndarray:
+        def betrayal(r: int) -> np.ndarray | None:
+            """Row r: the grand coalition (r < k) or {leader, j}, with ally j tariffed; an
+            optimal response keeps the rate the target chose against that coalition."""
             j = r % k
-            return policies.betrayed(M - 1 if r < k else 1 << j, j, rates)
+            mask = M - 1 if r < k else 1 << j
+            if not policies.optimal:
+                return policies.betrayed(mask, j, rates)
+            assert chosen is not None
+            if not np.isfinite(chosen[mask]):
+                return None  # the response failed: no betrayal equilibrium to compute
+            return policies.betrayed(mask, j, rates, float(chosen[mask]))
 
         cred = _credibility(res, engine.solve(betrayal, 2 * k), spec.punishment or "")
         return dataclasses.replace(res, credibility=cred)
