@@ -60,3 +60,11 @@ def test_coalition_block_passes_an_optimal_response_through(tmp_path):
     spec = _spec(str(path), None, None, None, None, None, None, None, None)
     assert spec.response == "optimal" and spec.allies == ("KOR", "JPN")
     assert spec.america_first is False and spec.punishment is None
+    assert spec.max_response == 2.0
+    path.write_text(
+        SCENARIO.replace('response = "mirror"', 'response = "optimal"\nmax_response = 0.8')
+    )
+    assert _spec(str(path), None, None, None, None, None, None, None, None).max_response == 0.8
+    path.write_text(SCENARIO.replace('response = "mirror"', "max_response = -1"))
+    with pytest.raises(ScenarioError, match="max_response"):
+        _spec(str(path), None, None, None, None, None, None, None, None)

@@ -276,7 +276,8 @@ class CoalitionBlock(BaseModel):
     """A ``[coalition]`` table: the question ``blocs coalition FILE.toml`` answers.
 
     The leader and every subset of ``allies`` levy ``tariff`` on ``target``; the target
-    responds (``mirror``, ``none``, or a rate). See :mod:`blocs.coalitions`.
+    responds (``mirror``, ``none``, ``optimal``: its best-response rate per coalition, at
+    most ``max_response``, or a rate). See :mod:`blocs.coalitions`.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -288,6 +289,7 @@ class CoalitionBlock(BaseModel):
     america_first: bool | None = None
     punishment: str | float | None = "auto"
     leverage_multiple: float = Field(2.0, gt=0)
+    max_response: float = Field(2.0, gt=0, allow_inf_nan=False)
 
     @field_validator("tariff")
     @classmethod
