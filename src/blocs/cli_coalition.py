@@ -81,6 +81,7 @@ def _spec(
             if isinstance(block.punishment, str) and block.punishment.lower() == "none"
             else block.punishment,
             leverage_multiple=block.leverage_multiple,
+            max_response=block.max_response,
             name=sc.name,
         )
     elif preset is not None:
@@ -264,11 +265,18 @@ def coalition(
     out: Annotated[
         Path | None, typer.Option("--out", help="write CSV, Parquet and summary.json here")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="write coalition_report.html (self-contained) and its PNG figures here",
+        ),
+    ] = None,
     chunk_size: Annotated[int, typer.Option(help="equilibria solved together (memory)")] = 64,
 ) -> None:
     """Every coalition of allies against a target: leverage, cost, Shapley, stability, p*.
 
-    Examples: blocs coalition allied-front --out results/;
+    Examples: blocs coalition allied-front --out results/ --report results/;
     blocs coalition --allies JPN,KOR,EU27 --tariff 0.5 --response mirror
     """
     from blocs.coalitions import solve_coalitions
@@ -293,12 +301,18 @@ def coalition(
 
             res = solve_coalitions(None, spec, chunk_size=chunk_size, progress=tick)
         paths = res.write(out) if out is not None else []
+        if report is not None:
+            from blocs.report.coalition import write_coalition_report
+
+            pages = write_coalition_report(res, report)
     except BlocsError as exc:
         _fail(exc)
         return
     _print(res)
     if paths:
         err_console.print(f"wrote {len(paths)} files into {out}")
+    if report is not None:
+        err_console.print(f"wrote {pages[-1]} and {len(pages) - 1} figures", highlight=False)
     failed = res.failures + (res.america_first.failures if res.america_first else [])
     if res.credibility is not None and not res.credibility.converged.all():
         failed.append("some betrayal equilibria (p*)")
