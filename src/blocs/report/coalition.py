@@ -48,15 +48,13 @@ from blocs.report.html import (
     _CSS,
     CSP,
     DPI,
-    _atomic_write_bytes,
     _e,
     _img,
     _list_and,
     _num_td,
-    _png,
     _table,
+    write_figures_and_page,
 )
-from blocs.run import atomic_write_text
 
 __all__ = [
     "FIGURE_FILES",
@@ -935,18 +933,9 @@ def write_coalition_report(
     Raises:
         InputError: ``out_dir`` exists and is not a folder.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--report {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     makers = _makers(res)
     if res.america_first is not None:
         makers.update({f"af_{n}": make for n, make in _makers(res.america_first).items()})
-    images = {name: _png(make(), dpi) for name, make in makers.items()}
-    paths = []
-    for name, data in images.items():
-        _atomic_write_bytes(out / name, data)
-        paths.append(out / name)
-    page = out / HTML_FILE
-    atomic_write_text(page, render_coalition_html(res, images))
-    return [*paths, page]
+    return write_figures_and_page(
+        out_dir, makers, lambda images: render_coalition_html(res, images), HTML_FILE, dpi
+    )

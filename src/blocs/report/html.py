@@ -575,19 +575,47 @@ def write_report(
     Raises:
         InputError: ``out_dir`` exists and is not a folder.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--report {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     makers = {
         "welfare_bars.png": lambda: F.welfare_bars(run, weights=weights),
         "welfare_map.png": lambda: F.welfare_map(run),
         "tariffs.png": lambda: F.tariff_chart(run),
     }
+    paths = write_figures_and_page(
+        out_dir,
+        makers,
+        lambda images: render_html(run, images, weights=weights),
+        "report.html",
+        dpi,
+    )
+    return paths[-1]
+
+
+def write_figures_and_page(
+    out_dir: str | Path,
+    makers: dict[str, Any],
+    render: Any,
+    page_name: str,
+    dpi: int,
+) -> list[Path]:
+    """Render ``makers`` (file name -> figure factory) to PNG, write each, then the page
+    ``render(images)`` (``images``: file name -> PNG bytes) as ``page_name``; every file
+    atomically, the page last (its presence means the report is complete).
+
+    Returns:
+        The paths written, the page last.
+
+    Raises:
+        InputError: ``out_dir`` exists and is not a folder.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--report {out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
     images = {name: _png(make(), dpi) for name, make in makers.items()}
+    paths = []
     for name, data in images.items():
         _atomic_write_bytes(out / name, data)
-    page = render_html(run, images, weights=weights)
-    path = out / "report.html"
-    _atomic_write_bytes(path, page.encode("utf-8"))
-    return path
+        paths.append(out / name)
+    page = out / page_name
+    _atomic_write_bytes(page, render(images).encode("utf-8"))
+    return [*paths, page]
