@@ -146,3 +146,11 @@ def test_cli_report_flag(res, tmp_path) -> None:
     page = (out / HTML_FILE).read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2 * len(FIGURE_FILES)
     assert f"{res.leverage_pct[0]:.2f} %" in page
+
+
+def test_renders_in_headless_chromium_offline(report, tmp_path) -> None:
+    """The coalition page in Chromium with no network: all 8 figures render, no errors."""
+    from tests.test_report import assert_renders_offline
+
+    out, paths = report
+    assert_renders_offline(out / HTML_FILE, tmp_path, len(paths) - 1)

@@ -200,20 +200,22 @@ def _chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-def test_renders_in_headless_chromium_offline(report: Path, tmp_path: Path) -> None:
-    """Open the report in Chromium with no network; every image renders, nothing errors.
+def browser_probe(page_path: Path, tmp_path: Path) -> tuple[dict, list[str]]:
+    """Open ``page_path`` in headless Chromium with no network; return the probe's findings
+    (``errors``, ``resources`` fetched, ``images`` with their state) and console lines.
 
     Network: a proxy on a closed port (127.0.0.1:9) for every URL, loopback included, and a
     resolver that resolves nothing; background services off. The page's own CSP forbids
     everything but inline images and styles; the probe copy only adds ``script-src``.
+    Skips the calling test when Chromium is not installed.
     """
     browser = _chromium()
     if browser is None:
         pytest.skip("chromium not installed (Debian: apt-get install chromium)")
-    page = report.read_text(encoding="utf-8")
+    page = page_path.read_text(encoding="utf-8")
     page = page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
     page = page.replace("<head>", "<head>" + PROBE, 1)
-    probe_html = report.parent.parent / "probe" / "report.html"
+    probe_html = tmp_path / "probe" / page_path.name
     probe_html.parent.mkdir()
     probe_html.write_text(page, encoding="utf-8")
     cmd = [
@@ -243,15 +245,25 @@ def test_renders_in_headless_chromium_offline(report: Path, tmp_path: Path) -> N
     )
     m = re.search(r'<pre id="blocs-probe">(.*?)</pre>', proc.stdout, flags=re.S)
     assert m is not None, f"no probe output (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
-    probe = json.loads(_html.unescape(m.group(1)))
+    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+    return json.loads(_html.unescape(m.group(1))), console
+
+
+def assert_renders_offline(page_path: Path, tmp_path: Path, n_images: int) -> None:
+    """Every image of the page renders in Chromium offline; nothing fetched, no errors."""
+    probe, console = browser_probe(page_path, tmp_path)
     assert probe["errors"] == []
     assert probe["resources"] == []  # nothing fetched (data: URIs are not resources)
-    assert len(probe["images"]) == len(FIGURE_FILES)
+    assert len(probe["images"]) == n_images
     for im in probe["images"]:
         assert im["complete"] and im["width"] > 0 and im["height"] > 0, im
         assert im["scheme"] == "data"
-    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     assert console == []
+
+
+def test_renders_in_headless_chromium_offline(report: Path, tmp_path: Path) -> None:
+    """Open the report in Chromium with no network; every image renders, nothing errors."""
+    assert_renders_offline(report, tmp_path, len(FIGURE_FILES))
 
 
 @pytest.mark.slow
