@@ -128,8 +128,6 @@ import dataclasses
 import functools
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -144,7 +142,7 @@ from blocs.economy import Economy
 from blocs.errors import InputError
 from blocs.models import imls
 from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector
-from blocs.run import atomic_write_text
+from blocs.run import atomic_write_parquet, atomic_write_text
 from blocs.scenario import resolve_group, us_tariffs_2025
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
@@ -1568,7 +1566,7 @@ class CoalitionResults:
             csv = out / f"{name}.csv"
             atomic_write_text(csv, df.to_csv(index=False, float_format="%.10g"))
             pq = out / f"{name}.parquet"
-            _atomic_parquet(df, pq)
+            atomic_write_parquet(pq, df)
             paths += [csv, pq]
         js = out / "summary.json"
         atomic_write_text(js, json.dumps(self.summary(), indent=2, default=str) + "\n")
@@ -1579,17 +1577,6 @@ class CoalitionResults:
 def _num(v: Any) -> float | None:
     f = float(v)
     return f if math.isfinite(f) else None
-
-
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ----------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ class Sensitivity:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """``sensitivity.csv``, ``sensitivity.parquet`` and ``sensitivity.json``, atomically."""
-        from blocs.run import atomic_write_text
+        from blocs.run import atomic_write_parquet, atomic_write_text
 
         out = Path(out_dir)
         try:
@@ -138,9 +138,7 @@ class Sensitivity:
             raise InputError(f"cannot create output folder {out}: {exc}") from None
         paths = [out / "sensitivity.csv", out / "sensitivity.parquet", out / "sensitivity.json"]
         atomic_write_text(paths[0], self.table.to_csv(index=False))
-        tmp = paths[1].with_name(paths[1].name + ".tmp")
-        self.table.to_parquet(tmp, index=False)
-        tmp.replace(paths[1])
+        atomic_write_parquet(paths[1], self.table)
         atomic_write_text(paths[2], json.dumps(self.summary(), indent=2) + "\n")
         return paths
 
@@ -319,36 +317,21 @@ def sensitivity(
         _check(ok, sc.name)
         g = np.asarray(g) / 100.0  # per percentage point
         t_np = np.asarray(t0)
-        n = economy.n
-        i, k = np.nonzero(~np.eye(n, dtype=bool))
-        frames = []
-        for r, c in enumerate(rows):
-            if kind == "imls":
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "of": iso[c],
-                            "exporter": np.asarray(iso)[i],
-                            "importer": np.asarray(iso)[k],
-                            "tariff": t_np[i, k],
-                            "derivative": g[r][i, k],
-                        }
-                    )
-                )
-            else:
-                S = len(sectors)
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "of": iso[c],
-                            "exporter": np.repeat(np.asarray(iso)[i], S),
-                            "importer": np.repeat(np.asarray(iso)[k], S),
-                            "sector": np.tile(sectors, i.size),
-                            "tariff": t_np[i, k].reshape(-1),
-                            "derivative": g[r][i, k].reshape(-1),
-                        }
-                    )
-                )
+        if kind == "imls":  # one sector: the same layout with S = 1, no sector column
+            g, t_np = g[..., None], t_np[..., None]
+        S = t_np.shape[-1]
+        i, k = np.nonzero(~np.eye(economy.n, dtype=bool))
+        codes = np.asarray(iso)
+        pairs = {
+            "exporter": np.repeat(codes[i], S),
+            "importer": np.repeat(codes[k], S),
+            **({"sector": np.tile(sectors, i.size)} if kind != "imls" else {}),
+            "tariff": t_np[i, k].reshape(-1),
+        }
+        frames = [
+            pd.DataFrame({"of": iso[c], **pairs, "derivative": g[r][i, k].reshape(-1)})
+            for r, c in enumerate(rows)
+        ]
         table = pd.concat(frames, ignore_index=True)
     values = pd.DataFrame({"iso3": iso, "value": np.asarray(value)})
     return Sensitivity(

@@ -51,10 +51,6 @@ COUNTRY_COLUMNS = (
 Weights = Literal["expenditure", "gdp", "none"]
 
 
-def _pct(x: Any) -> np.ndarray:
-    return 100.0 * (np.asarray(x) - 1.0)
-
-
 def _pct_change(x1: Any, x0: Any) -> Any:
     """``100 (x1 / x0 - 1)`` (jnp; traceable)."""
     return 100.0 * (x1 / x0 - 1.0)

@@ -32,6 +32,7 @@ from blocs.scenario import DataSpec, Scenario, compile_policy, load_scenario, ro
 __all__ = [
     "Run",
     "array_checksum",
+    "atomic_write_parquet",
     "atomic_write_text",
     "economy_for",
     "run_scenario",
@@ -270,6 +271,22 @@ def atomic_write_text(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_parquet(path: Path, table: pd.DataFrame) -> None:
+    """Write ``table`` (no index) to ``path`` as Parquet via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        table.to_parquet(tmp, index=False)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

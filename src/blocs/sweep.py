@@ -73,7 +73,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from blocs.economy import Economy, economy_from_tables
 from blocs.errors import ConvergenceError, DataError, InputError, closest
 from blocs.models import imls
-from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector
+from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector, trade_deficits
 from blocs.results import (
     COUNTRY_COLUMNS,
     MULTISECTOR_COLUMNS,
@@ -865,17 +865,9 @@ def _chunk_path(out: Path, chunk: int) -> Path:
 
 def _write_chunk(out: Path, chunk: int, table: pd.DataFrame) -> None:
     """Write a chunk to a temporary file, flush it to disk, then rename (atomic)."""
-    final = _chunk_path(out, chunk)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    try:
-        table.to_parquet(tmp, index=False)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from blocs.run import atomic_write_parquet
+
+    atomic_write_parquet(_chunk_path(out, chunk), table)
 
 
 def _finished_on_disk(out: Path, n_chunks: int) -> set[int]:
@@ -1354,8 +1346,7 @@ def synthetic_economy(
     X, t = X[np.ix_(order, order)], t[np.ix_(order, order)]
     from blocs.data.multisector import calibrate_final_demand
 
-    foreign = X * (1.0 - np.eye(N))[:, :, None]
-    D = foreign.sum(axis=(0, 2)) - foreign.sum(axis=(1, 2))
+    D = trade_deficits(X)
     alpha = calibrate_final_demand(X, t * (1.0 - np.eye(N))[:, :, None], np.ones((N, S)), None, D)
     return MultiSectorEconomy.from_arrays(
         X=X,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from blocs.errors import DataError, closest
-from blocs.models.caliendo_parro import MultiSectorEconomy
+from blocs.models.caliendo_parro import MultiSectorEconomy, trade_deficits
 
 __all__ = [
     "CP2015_ISO3",
@@ -281,8 +281,7 @@ def load_cp2015() -> MultiSectorEconomy:
     gamma_io = IO.reshape(N, S, S) * (1.0 - B.T)[:, None, :]
     # IO.txt has one negative entry (Canada, input Other, output Basic metals: -0.00085);
     # the paper's code uses it as is, and so do we (allow_negative_io below).
-    foreign = X * (1.0 - np.eye(N))[:, :, None]
-    D = foreign.sum(axis=(0, 2)) - foreign.sum(axis=(1, 2))
+    D = trade_deficits(X)
     alpha = calibrate_final_demand(X, t, gamma_va, gamma_io, D)
     theta = np.concatenate([theta_t, np.full(S - T, _CP_THETA_NONTRADABLE)])
     return MultiSectorEconomy.from_arrays(
@@ -438,8 +437,7 @@ def _economy_from_long(
     t = np.zeros((N, N, S))
     X[i, n, s] = f["flow_musd"].to_numpy(dtype=float)
     t[i, n, s] = f["tariff"].to_numpy(dtype=float)
-    foreign = X * (1.0 - np.eye(N))[:, :, None]
-    D = foreign.sum(axis=(0, 2)) - foreign.sum(axis=(1, 2))
+    D = trade_deficits(X)
     gamma_va = np.ones((N, S))
     alpha = calibrate_final_demand(X, t, gamma_va, None, D)
     return MultiSectorEconomy.from_arrays(

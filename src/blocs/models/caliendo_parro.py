@@ -95,6 +95,13 @@ Array = jax.Array
 # The economy
 
 
+def trade_deficits(X: np.ndarray) -> np.ndarray:
+    """Trade deficits ``D[n] = imports - exports`` at customs value from flows ``X[i, n, s]``,
+    shape (N,)."""
+    foreign = np.asarray(X) * (1.0 - np.eye(X.shape[0]))[:, :, None]
+    return foreign.sum(axis=(0, 2)) - foreign.sum(axis=(1, 2))
+
+
 @dataclasses.dataclass(frozen=True)
 class MultiSectorEconomy:
     """A multi-sector world economy at its baseline (a JAX PyTree; labels are static).
@@ -298,7 +305,7 @@ class MultiSectorEconomy:
         t = t * (1.0 - np.eye(N))[:, :, None]
         foreign = X * (1.0 - np.eye(N))[:, :, None]
         if D is None:
-            D_a = foreign.sum(axis=(0, 2)) - foreign.sum(axis=(1, 2))
+            D_a = trade_deficits(X)
         else:
             D_a = _array(D, "D", (N,), label, iso3, sectors)
             if abs(D_a.sum()) > _DEFICIT_SLACK * X.sum():

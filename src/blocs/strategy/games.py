@@ -107,22 +107,25 @@ def _tariffs_from_x(x: jax.Array, base: jax.Array, pos: jax.Array, owner: jax.Ar
     return flat.reshape(base.shape)
 
 
+def _imls_solve(x, args, revenue: str, deficits: str, numeraire: str):
+    p, d_hat, base, pos, owner, _ = args
+    t = _tariffs_from_x(x, base, pos, owner)
+    return imls.solve_params(
+        p,
+        imls.Policy(t=t, d_hat=d_hat),
+        revenue=revenue,
+        deficits=deficits,
+        numeraire=numeraire,
+        tol=SOLVE_TOL,
+        max_steps=SOLVE_MAX_STEPS,
+    )
+
+
 @functools.cache
 def _imls_welfare(revenue: str, deficits: str, numeraire: str) -> Callable:
     def welfare(x, args):
-        p, d_hat, base, pos, owner, weights = args
-        t = _tariffs_from_x(x, base, pos, owner)
-        sol = imls.solve_params(
-            p,
-            imls.Policy(t=t, d_hat=d_hat),
-            revenue=revenue,
-            deficits=deficits,
-            numeraire=numeraire,
-            tol=SOLVE_TOL,
-            max_steps=SOLVE_MAX_STEPS,
-        )
-        w = jnp.where(sol.converged, sol.welfare_hat, jnp.nan)
-        return weights @ w
+        sol = _imls_solve(x, args, revenue, deficits, numeraire)
+        return args[-1] @ jnp.where(sol.converged, sol.welfare_hat, jnp.nan)
 
     return welfare
 
@@ -130,17 +133,7 @@ def _imls_welfare(revenue: str, deficits: str, numeraire: str) -> Callable:
 @functools.cache
 def _imls_country_welfare(revenue: str, deficits: str, numeraire: str) -> Callable:
     def welfare(x, args):
-        p, d_hat, base, pos, owner, _ = args
-        t = _tariffs_from_x(x, base, pos, owner)
-        sol = imls.solve_params(
-            p,
-            imls.Policy(t=t, d_hat=d_hat),
-            revenue=revenue,
-            deficits=deficits,
-            numeraire=numeraire,
-            tol=SOLVE_TOL,
-            max_steps=SOLVE_MAX_STEPS,
-        )
+        sol = _imls_solve(x, args, revenue, deficits, numeraire)
         return sol.welfare_hat, sol.converged, sol.iterations
 
     return welfare
