@@ -42,15 +42,15 @@ def bench_liberation_day(repeats: int) -> None:
     policy = imls.Policy(
         t=jnp.asarray(blocs.liberation_day_tariffs(eco)), d_hat=jnp.ones((eco.n, eco.n))
     )
-    st = imls._Static(model.revenue, model.deficits, model.numeraire)
+    st = imls.Static(model.revenue, model.deficits, model.numeraire)
     start = time.perf_counter()
-    sol = imls._solve_jit(p, policy, st, 1e-12, 60)
+    sol = imls.solve_jit(p, policy, st, 1e-12, 60)
     jax.block_until_ready(sol.w_hat)
     compile_s = time.perf_counter() - start
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        sol = imls._solve_jit(p, policy, st, 1e-12, 60)
+        sol = imls.solve_jit(p, policy, st, 1e-12, 60)
         jax.block_until_ready(sol.w_hat)
         times.append(time.perf_counter() - start)
     table = Table(
@@ -176,13 +176,13 @@ def bench_gegravity(shared: Path, repeats: int) -> None:
     for a, b in (("CAN", "JPN"), ("JPN", "CAN")):
         d_hat[eco.index(a), eco.index(b)] = np.exp(-PTA_COEFF / (SIGMA - 1))
     policy = imls.Policy(t=jnp.zeros((eco.n, eco.n)), d_hat=jnp.asarray(d_hat))
-    st = imls._Static(model.revenue, model.deficits, model.numeraire)
-    sol = imls._solve_jit(p, policy, st, 1e-12, 60)
+    st = imls.Static(model.revenue, model.deficits, model.numeraire)
+    sol = imls.solve_jit(p, policy, st, 1e-12, 60)
     jax.block_until_ready(sol.w_hat)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        sol = imls._solve_jit(p, policy, st, 1e-12, 60)
+        sol = imls.solve_jit(p, policy, st, 1e-12, 60)
         jax.block_until_ready(sol.w_hat)
         times.append(time.perf_counter() - start)
     X1 = np.asarray(sol.X_new)

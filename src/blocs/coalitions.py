@@ -647,7 +647,7 @@ def _imls_welfare_hat(p, policy, st, x):
     derivative rules, no N x N flows) hold under the same names: the same number as
     through the full flows (to ~1e-16), at a fraction of the cost of its derivatives.
     """
-    g = imls._aggregates(x, p, policy, st.deficits)
+    g = imls.aggregates(x, p, policy, st.deficits)
     return imls.welfare(p, g, st.revenue)  # type: ignore[arg-type]
 
 
@@ -656,8 +656,8 @@ def _imls_outcome(p, policy, st, x):
 
     The same outcome and residual as :func:`blocs.models.imls.solve_params` at its root.
     """
-    g = imls._aggregates(x, p, policy, st.deficits)
-    r = jnp.max(jnp.abs(imls._conditions(g, p, st)))
+    g = imls.aggregates(x, p, policy, st.deficits)
+    r = jnp.max(jnp.abs(imls.conditions(g, p, st)))
     r = jnp.where(jnp.isfinite(r), r, jnp.inf)
     return 100.0 * (imls.welfare(p, g, st.revenue) - 1.0), r  # type: ignore[arg-type]
 
@@ -949,7 +949,7 @@ class _Engine:
                 self.p, _ = imls.balanced_params(economy, model, tol=tol, max_steps=max_steps)  # type: ignore[arg-type]
             else:
                 self.p = imls.calibrate(economy, model)  # type: ignore[arg-type]
-            self.st = imls._Static(model.revenue, model.deficits, model.numeraire)
+            self.st = imls.Static(model.revenue, model.deficits, model.numeraire)
             self.weights = np.asarray(self.p.E, dtype=float)
 
     def _tick(self, k: int) -> None:

@@ -494,11 +494,11 @@ def _imls_solver(
 ) -> Callable[..., Any]:
     """The jitted, vmapped one-sector solve (cached: one compilation per shape and options)."""
 
-    st = imls._Static(revenue, deficits, numeraire)
+    st = imls.Static(revenue, deficits, numeraire)
 
     def one(p: imls.Params, policy: imls.Policy, x0: jax.Array) -> imls.Solution:
         # imls.solve_params with a start: the scenario's own equilibrium (warm start)
-        return imls._solve_core(p, policy, st, tol, max_steps, x0)
+        return imls.MODEL.solve(p, policy, st, tol=tol, max_steps=max_steps, x0=x0)
 
     return jax.jit(jax.vmap(one, in_axes=(_varying_axes(), policy_axes, None)))
 

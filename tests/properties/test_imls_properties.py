@@ -117,7 +117,7 @@ def test_jacobians_fast_rule_autodiff_and_finite_differences_agree(case, k):
     model = MODELS[k]
     p = imls.calibrate(eco, model)
     policy = imls.Policy(t=jnp.asarray(np.asarray(eco.t) + shock), d_hat=jnp.ones((3, 3)))
-    static = imls._Static(model.revenue, model.deficits, model.numeraire)
+    static = imls.Static(model.revenue, model.deficits, model.numeraire)
     m = 6
     x = jnp.asarray(np.random.default_rng(0).normal(0.0, 0.05, size=m))
     args = (p, policy, static)

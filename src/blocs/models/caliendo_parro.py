@@ -59,17 +59,36 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from blocs.errors import ConvergenceError, DataError, InputError, closest
-from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, newton
+from blocs.models.base import Model, Tables, deficit_change, pct_change
+from blocs.solvers import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOL,
+    SolverResult,
+    Status,
+    newton,
+    status_code,
+    status_message,
+)
 
 __all__ = [
     "DEFAULT_INNER_ITERATIONS",
+    "MODEL",
+    "MULTISECTOR_COLUMNS",
+    "SECTOR_COLUMNS",
+    "CPParams",
+    "CaliendoParro",
+    "CaliendoParroModel",
+    "outcomes",
+    "tables",
     "MultiSectorEconomy",
     "MultiSectorEquilibrium",
     "balanced_baseline",
@@ -663,6 +682,7 @@ class MultiSectorEquilibrium(NamedTuple):
         price_pct: ``100 (P_hat - 1)``, shape (N, S).
         trade_balance_residual: ``(imports' - D' - exports') / wL'`` of every country
             (including the one Walras' law drops), shape (N,).
+        status: :class:`blocs.solvers.Status` code (why the solver stopped), int32 scalar.
         converged: bool scalar. iterations: Newton steps, int scalar.
         max_residual: largest scaled residual, inner fixed points included, float scalar.
         baseline: the :class:`MultiSectorEconomy` the hats refer to (the re-based balanced
@@ -689,6 +709,7 @@ class MultiSectorEquilibrium(NamedTuple):
     imports_pct: Array
     price_pct: Array
     trade_balance_residual: Array
+    status: Array
     converged: Array
     iterations: Array
     max_residual: Array
@@ -733,7 +754,7 @@ def _results(
     D_new: Array,
     t_new: Array,
     d_hat: Array,
-    converged: Array,
+    status: Array,
     iterations: Array,
     max_residual: Array,
 ) -> MultiSectorEquilibrium:
@@ -764,7 +785,8 @@ def _results(
         imports_pct=_pct(jnp.sum(foreign * X_new, axis=0), jnp.sum(foreign * eco.X, axis=0)),
         price_pct=100.0 * (P_hat - 1.0),
         trade_balance_residual=tb,
-        converged=converged,
+        status=status,
+        converged=status == Status.CONVERGED,
         iterations=iterations,
         max_residual=max_residual,
         baseline=eco,
@@ -809,8 +831,25 @@ def _solve_core(
     W = _shocks(base, t_new, d_hat)
     fn = functools.partial(_residual, iterations=iterations)
     res = newton(fn, jnp.zeros(eco.n), (base, W, D_new), tol=tol, max_steps=max_steps)
+    return _equilibrium_at(res, eco, base, W, D_new, t_new, d_hat, iterations, tol)
+
+
+def _equilibrium_at(
+    res: SolverResult,
+    eco: MultiSectorEconomy,
+    base: _Baseline,
+    W: _Weights,
+    D_new: Array,
+    t_new: Array,
+    d_hat: Array,
+    iterations: int,
+    tol: float,
+) -> MultiSectorEquilibrium:
     o = _solve_inner(res.x, base, W, D_new, iterations)
-    converged = res.converged & (o.inner_residual <= tol)
+    # the inner fixed points count too: an unconverged inner system is the step limit
+    status = jnp.where(
+        (res.status == Status.CONVERGED) & (o.inner_residual > tol), Status.MAX_STEPS, res.status
+    ).astype(jnp.int32)
     return _results(
         eco,
         base,
@@ -819,7 +858,7 @@ def _solve_core(
         D_new,
         t_new,
         d_hat,
-        converged,
+        status,
         res.iterations,
         jnp.maximum(res.max_residual, o.inner_residual),
     )
@@ -841,7 +880,8 @@ def _evaluate_core(
     o = _solve_inner(jnp.log(w_hat), base, W, D_new, iterations)
     tb = trade_balance(o.X_new, o.r, o.Y_new, D_new) / (o.w_hat * base.wL)
     err = jnp.maximum(jnp.max(jnp.abs(tb)), o.inner_residual)
-    return _results(eco, base, o, W, D_new, t_new, d_hat, err <= tol, jnp.zeros((), jnp.int32), err)
+    status = status_code(err, tol, jnp.asarray(False))
+    return _results(eco, base, o, W, D_new, t_new, d_hat, status, jnp.zeros((), jnp.int32), err)
 
 
 # ----------------------------------------------------------------------------------------
@@ -891,7 +931,8 @@ def _raise_if_failed(
         return
     if not ok:
         raise ConvergenceError(
-            f"{what} did not converge in {int(sol.iterations)} Newton steps (largest scaled "
+            f"{what} did not converge in {int(sol.iterations)} Newton steps "
+            f"({status_message(sol.status)}; largest scaled "
             f"residual {float(sol.max_residual):.3g}, tolerance {tol:g}). Try: max_steps "
             f"larger, inner_iterations larger than {inner_iterations} (slow input-output "
             "contraction), a smaller shock (solve in steps and rebase), tol larger, or "
@@ -1060,3 +1101,232 @@ def equilibrium_at(
         tol=tol,
     )
     return sol._replace(baseline=economy)
+
+
+# ----------------------------------------------------------------------------------------
+# The common model interface (blocs.models.base.Model)
+
+
+class CaliendoParro(BaseModel):
+    """Options of the multi-sector model (Caliendo & Parro 2015).
+
+    ``deficits``: ``"data"`` holds the baseline deficits fixed; ``"balanced"`` re-bases on a
+    zero-deficit world first (the paper's Table 2). ``elasticities``: which set of sectoral
+    trade elasticities the data loader attaches (icio2022). ``inner_iterations``: cap on the
+    inner fixed-point steps.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    deficits: Literal["data", "balanced"] = "data"
+    elasticities: str = "caliendo_parro_2015"
+    inner_iterations: int = Field(DEFAULT_INNER_ITERATIONS, ge=10)
+
+
+class CPParams(NamedTuple):
+    """Calibrated arrays of the multi-sector model.
+
+    Attributes:
+        economy: the (label-free) baseline the hats refer to: the data, or the balanced world
+            under ``deficits="balanced"``; its ``theta`` holds the elasticities used.
+        D_new: counterfactual deficits, shape (N,) (the baseline's, or zeros).
+    """
+
+    economy: MultiSectorEconomy
+    D_new: Array
+
+
+class CPStatic(NamedTuple):
+    """The hashable options the equations branch on."""
+
+    inner_iterations: int
+    tol: float
+
+
+class CaliendoParroModel(Model):
+    """Caliendo & Parro (2015): many sectors, input-output links (docs/models.md §2).
+
+    Unknowns ``log w_hat`` (N); the price and expenditure systems are solved inside the
+    residual. Policies have shape (N, N, S).
+    """
+
+    name: ClassVar[str] = "caliendo_parro"
+    Options: ClassVar[type[CaliendoParro]] = CaliendoParro
+    multisector: ClassVar[bool] = True
+    economy_types: ClassVar[tuple[type, ...]] = (MultiSectorEconomy,)
+    outcome_names: ClassVar[tuple[str, ...]] = (
+        "welfare_pct",
+        "deficit_change_pct",
+        "exports_gdp_pct",
+        "imports_gdp_pct",
+        "employment_pct",
+        "cpi_pct",
+        "tariff_revenue_pct",
+        "tot_pct",
+        "vot_pct",
+        "welfare_linear_pct",
+        "real_wage_pct",
+    )
+
+    def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> CPParams:
+        eco = _anonymous(economy)
+        if elasticity is not None:
+            theta = jnp.broadcast_to(jnp.asarray(elasticity, dtype=float), (economy.s,))
+            eco = dataclasses.replace(eco, theta=theta)
+        if options.deficits == "balanced":
+            eco = balanced_baseline(eco, inner_iterations=options.inner_iterations)
+            return CPParams(economy=eco, D_new=jnp.zeros(economy.n))
+        return CPParams(economy=eco, D_new=eco.D)
+
+    def elasticities(self, params: CPParams) -> Array:
+        return params.economy.theta
+
+    def static(self, options: Any) -> CPStatic:
+        if isinstance(options, CPStatic):
+            return options
+        return CPStatic(options.inner_iterations, DEFAULT_TOL)
+
+    def initial_guess(self, params: CPParams) -> Array:
+        return jnp.zeros(params.economy.n)
+
+    def residual(self, x: Array, args: tuple[Any, Any, Any]) -> Array:
+        params, policy, st = args
+        base = _paper_baseline(params.economy)
+        W = _shocks(base, policy.t, policy.d_hat)
+        return _residual(x, (base, W, params.D_new), iterations=st.inner_iterations)
+
+    def equilibrium(
+        self, x: Array, params: CPParams, policy: Any, static: Any, result: SolverResult
+    ) -> MultiSectorEquilibrium:
+        base = _paper_baseline(params.economy)
+        W = _shocks(base, policy.t, policy.d_hat)
+        res = result._replace(x=x)
+        return _equilibrium_at(
+            res,
+            params.economy,
+            base,
+            W,
+            params.D_new,
+            policy.t,
+            policy.d_hat,
+            static.inner_iterations,
+            static.tol,
+        )
+
+    def unknowns(self, eq: MultiSectorEquilibrium) -> Array:
+        return jnp.log(eq.w_hat)
+
+    def rebase(self, params: CPParams, eq: MultiSectorEquilibrium) -> CPParams:
+        return CPParams(economy=rebase(eq), D_new=eq.D_new)
+
+    def solve_economy(
+        self,
+        economy: Any,
+        policy: Any,
+        options: Any = None,
+        *,
+        tol: float = DEFAULT_TOL,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        throw: bool = True,
+    ) -> MultiSectorEquilibrium:
+        options = options or CaliendoParro()
+        return solve_multisector(
+            economy,
+            policy.t,
+            d_hat=policy.d_hat,
+            deficits=options.deficits,
+            tol=tol,
+            max_steps=max_steps,
+            inner_iterations=options.inner_iterations,
+            throw=throw,
+        )
+
+    def outcomes(self, eq: MultiSectorEquilibrium) -> dict[str, Array]:
+        return outcomes(eq)
+
+    def welfare_hat(self, eq: MultiSectorEquilibrium) -> Array:
+        return 1.0 + eq.welfare_pct / 100.0
+
+    def tables(self, economy: Any, eq: MultiSectorEquilibrium) -> Tables:
+        return tables(economy, eq)
+
+    def parameters(self, economy: Any, eq: MultiSectorEquilibrium) -> dict[str, Any]:
+        return {
+            "trade_elasticities": dict(
+                zip(economy.sectors, map(float, np.asarray(eq.baseline.theta)), strict=True)
+            ),
+            "input_output_links": economy.gamma_io is not None,
+        }
+
+    def diagnostics(self, eq: MultiSectorEquilibrium) -> dict[str, float]:
+        return {"walras_residual": float(np.max(np.abs(np.asarray(eq.trade_balance_residual))))}
+
+
+#: Extra country columns of the multi-sector model (docs/models.md §2).
+MULTISECTOR_COLUMNS = ("tot_pct", "vot_pct", "welfare_linear_pct", "real_wage_pct")
+#: Columns of the country-sector table.
+SECTOR_COLUMNS = ("iso3", "sector", "output_pct", "exports_pct", "imports_pct", "price_pct")
+
+
+def outcomes(eq: MultiSectorEquilibrium) -> dict[str, Array]:
+    """Country-level percent changes of an equilibrium, arrays of shape (N,) (traceable)."""
+    base = eq.baseline
+    n = base.n
+    off = (1.0 - jnp.eye(n))[:, :, None]
+    X0, X1 = base.X, eq.X_new
+    va0 = base.value_added
+    va1 = eq.w_hat * va0
+    exp0, exp1 = (X0 * off).sum(axis=(1, 2)), (X1 * off).sum(axis=(1, 2))
+    imp0, imp1 = (X0 * off).sum(axis=(0, 2)), (X1 * off).sum(axis=(0, 2))
+    cpi = jnp.exp(jnp.sum(base.alpha * jnp.log(eq.P_hat), axis=1))
+    revenue1 = jnp.sum(eq.t_new * X1, axis=(0, 2))
+    return {
+        "welfare_pct": eq.welfare_pct,
+        "deficit_change_pct": deficit_change(eq.D_new, base.D),
+        "exports_gdp_pct": pct_change(exp1 / va1, exp0 / va0),
+        "imports_gdp_pct": pct_change(imp1 / va1, imp0 / va0),
+        "employment_pct": jnp.zeros(n),
+        "cpi_pct": 100.0 * (cpi - 1.0),
+        "tariff_revenue_pct": 100.0 * revenue1 / base.income,
+        "tot_pct": eq.tot_pct,
+        "vot_pct": eq.vot_pct,
+        "welfare_linear_pct": eq.welfare_linear_pct,
+        "real_wage_pct": eq.real_wage_pct,
+    }
+
+
+def tables(economy: Any, eq: MultiSectorEquilibrium) -> Tables:
+    """Country and country-sector tables (labels from ``economy``).
+
+    Country columns: ``employment_pct`` is 0 (labour is fixed); ``cpi_pct`` is the change of
+    ``prod_s P[n, s]**alpha[n, s]``; revenue is over baseline income; ``welfare_pct`` is the
+    exact real-income change, ``welfare_linear_pct = tot_pct + vot_pct`` the paper's
+    first-order decomposition.
+    """
+    base = eq.baseline
+    out = {k: np.asarray(v) for k, v in outcomes(eq).items()}
+    countries = pd.DataFrame(
+        {
+            "iso3": list(economy.iso3),
+            "name": list(economy.names),
+            **out,
+            "expenditure": np.asarray(base.income),
+            "gdp": np.asarray(base.value_added),
+        }
+    )
+    n = economy.n
+    S = len(economy.sectors)
+    sectors = pd.DataFrame(
+        {
+            "iso3": np.repeat(list(economy.iso3), S),
+            "sector": list(economy.sectors) * n,
+            "output_pct": np.asarray(eq.output_pct).reshape(-1),
+            "exports_pct": np.asarray(eq.exports_pct).reshape(-1),
+            "imports_pct": np.asarray(eq.imports_pct).reshape(-1),
+            "price_pct": np.asarray(eq.price_pct).reshape(-1),
+        }
+    )
+    return Tables(countries=countries, sectors=sectors)
+
+
+#: The registered instance.
+MODEL = CaliendoParroModel()

@@ -12,37 +12,20 @@ that one tolerance means the same thing for every equation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["DEFAULT_MAX_STEPS", "DEFAULT_TOL", "NewtonResult", "newton"]
+from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
+from blocs.solvers.result import SolverResult, status_code
 
-#: Default convergence tolerance on the largest scaled residual (relative error).
-DEFAULT_TOL = 1e-12
-#: Default maximum number of Newton steps.
-DEFAULT_MAX_STEPS = 60
+__all__ = ["newton"]
+
 #: Armijo constant of the backtracking line search on ||F||_2.
 _ARMIJO = 1e-4
 #: Maximum number of step halvings in one line search.
 _MAX_HALVINGS = 30
-
-
-class NewtonResult(NamedTuple):
-    """Outcome of :func:`newton`.
-
-    Attributes:
-        x: the root, shape of ``x0``.
-        converged: bool scalar, ``max_residual <= tol`` and finite.
-        iterations: int scalar, Newton steps taken.
-        max_residual: float scalar, largest absolute scaled residual at ``x``.
-    """
-
-    x: jax.Array
-    converged: jax.Array
-    iterations: jax.Array
-    max_residual: jax.Array
 
 
 def _inf_norm(f: jax.Array) -> jax.Array:
@@ -55,8 +38,8 @@ def _two_norm(f: jax.Array) -> jax.Array:
 
 def _iterate(
     F: Callable[[jax.Array], jax.Array], x0: jax.Array, tol: float, max_steps: int
-) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
-    """Damped Newton iterations; returns (x, (iterations, max_residual))."""
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array, jax.Array]]:
+    """Damped Newton iterations; returns (x, (iterations, max_residual, stalled))."""
     f0 = F(x0)
 
     def cond(state: tuple) -> jax.Array:
@@ -88,9 +71,11 @@ def _iterate(
         f_new = jnp.where(stalled, f, f_new)
         return x_new, f_new, k + 1, stalled
 
-    x, f, k, _ = jax.lax.while_loop(cond, body, (x0, f0, jnp.asarray(0), jnp.asarray(False)))
+    x, f, k, stalled = jax.lax.while_loop(
+        cond, body, (x0, f0, jnp.asarray(0), jnp.asarray(False))
+    )
     # aux values are floats: custom_root differentiates them (with zero tangent)
-    return x, (k.astype(x.dtype), _inf_norm(f))
+    return x, (k.astype(x.dtype), _inf_norm(f), stalled.astype(x.dtype))
 
 
 def _dense_solve(matvec: Callable[[jax.Array], jax.Array], b: jax.Array) -> jax.Array:
@@ -105,7 +90,7 @@ def newton(
     *,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
-) -> NewtonResult:
+) -> SolverResult:
     """Solve ``fn(x, args) = 0`` by damped Newton with an exact Jacobian.
 
     Args:
@@ -116,7 +101,7 @@ def newton(
         max_steps: maximum number of Newton steps.
 
     Returns:
-        :class:`NewtonResult`; never raises (check ``converged``).
+        :class:`~blocs.solvers.result.SolverResult`; never raises (check ``status``).
 
     Example:
         >>> import jax.numpy as jnp
@@ -137,11 +122,11 @@ def newton(
         # so Hessian-vector products through equilibria stay cheap.
         return jax.lax.custom_linear_solve(g, y, _dense_solve, transpose_solve=_dense_solve)
 
-    x, (k, r) = jax.lax.custom_root(F, x0, solve, tangent_solve, has_aux=True)
-    converged = (r <= tol) & jnp.isfinite(r)
-    return NewtonResult(
+    x, (k, r, stalled) = jax.lax.custom_root(F, x0, solve, tangent_solve, has_aux=True)
+    r = jax.lax.stop_gradient(r)
+    return SolverResult(
         x=x,
-        converged=converged,
+        status=status_code(r, tol, jax.lax.stop_gradient(stalled) > 0.5),
         iterations=jax.lax.stop_gradient(k).astype(jnp.int32),
-        max_residual=jax.lax.stop_gradient(r),
+        max_residual=r,
     )

@@ -1,0 +1,252 @@
+"""The model interface: what every general-equilibrium model in blocs provides.
+
+A model is a stateless object (one per model, registered in :mod:`blocs.models.registry`)
+whose methods are pure functions of immutable data:
+
+==========================  ==============================================================
+``Options``                 a frozen pydantic class of the model's options (``[model]``)
+``calibrate``               economy + options -> ``Params`` (a PyTree of baseline arrays)
+``elasticities``            the trade elasticity of each sector, shape (S,), from ``Params``
+``static``                  the hashable part of the options the equations branch on
+``initial_guess``           the starting unknowns (the baseline), shape (m,)
+``residual``                scaled equilibrium conditions ``r(x)``, shape (m,)
+``equilibrium``             unknowns at the root -> the model's equilibrium record
+``solve``                   pure: ``newton(residual)`` then ``equilibrium`` (jit/vmap/grad)
+``solve_economy``           the top-level solve: calibrate, solve, raise on failure
+``outcomes``                traceable per-country percent changes, ``{name: (N,)}``
+``welfare_hat``             real income change per country (hat), shape (N,)
+``tables``                  labelled pandas tables (countries; sectors for multi-sector)
+``rebase``                  the counterfactual as a new baseline ``Params``
+==========================  ==============================================================
+
+Conventions (indices, hats, units, numeraire) are those of :mod:`blocs._conventions` and
+``docs/models.md``. Policies are :class:`Policy` records: counterfactual tariffs ``t'`` and
+iceberg trade-cost changes ``d_hat``, shape (N, N) for a one-sector model and (N, N, S) for a
+multi-sector one. ``docs/architecture.md`` shows how to add a model.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any, ClassVar, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from blocs.errors import ConvergenceError, InputError
+from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, newton, status_message
+
+__all__ = ["Model", "Policy", "Tables", "deficit_change", "options_error", "pct_change"]
+
+
+class Policy(NamedTuple):
+    """A counterfactual: new tariffs and iceberg trade-cost changes.
+
+    Attributes:
+        t: counterfactual tariffs ``t'[i, n]`` (one sector, shape (N, N)) or
+            ``t'[i, n, s]`` (shape (N, N, S)); zero on the diagonal.
+        d_hat: iceberg trade-cost changes (1 = none), the shape of ``t``.
+    """
+
+    t: jax.Array
+    d_hat: jax.Array
+
+
+class Tables(NamedTuple):
+    """Labelled results of one equilibrium.
+
+    Attributes:
+        countries: one row per country (``iso3``, ``name`` and ``*_pct`` outcome columns).
+        sectors: one row per country and sector (multi-sector models), else None.
+    """
+
+    countries: pd.DataFrame
+    sectors: pd.DataFrame | None
+
+
+def options_error(where: str, exc: ValidationError) -> InputError:
+    """An :class:`InputError` naming each bad key of an options table."""
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(table)"
+        parts.append(f"{where}.{key}: {err['msg']}")
+    return InputError("; ".join(parts))
+
+
+class Model(abc.ABC):
+    """A general-equilibrium trade model (see the module docstring for the contract).
+
+    Subclasses set :attr:`name`, :attr:`Options`, :attr:`multisector` and
+    :attr:`economy_types`, and implement the abstract methods. Every method is pure; the
+    only ones that may raise are :meth:`options`, :meth:`check_economy` and
+    :meth:`solve_economy` (top-level entry points).
+    """
+
+    #: Registry key (the ``model`` of a scenario file).
+    name: ClassVar[str]
+    #: The model's options: a frozen pydantic class with the paper's defaults.
+    Options: ClassVar[type[BaseModel]]
+    #: Whether policies carry a sector axis (shape (N, N, S)).
+    multisector: ClassVar[bool]
+    #: The economy classes this model runs on.
+    economy_types: ClassVar[tuple[type, ...]]
+    #: The percent-change outcome columns :meth:`outcomes` returns, in display order.
+    outcome_names: ClassVar[tuple[str, ...]]
+    #: A one-line description of the solution method (for manifests).
+    method: ClassVar[str] = "damped Newton, exact autodiff Jacobian"
+
+    # -- options and data ---------------------------------------------------------------
+
+    def options(self, raw: Mapping[str, Any] | None = None, *, where: str = "model") -> Any:
+        """Validated options from a ``[model]`` table; errors name the key."""
+        try:
+            return self.Options.model_validate(dict(raw or {}))
+        except ValidationError as exc:
+            raise options_error(where, exc) from None
+
+    def accepts(self, economy: Any) -> bool:
+        """Whether ``economy`` is data this model runs on."""
+        return isinstance(economy, self.economy_types)
+
+    def check_economy(self, economy: Any, *, where: str = "data") -> None:
+        """Raise :class:`InputError` if ``economy`` is not data for this model."""
+        if not self.accepts(economy):
+            kind = "multi-sector" if self.multisector else "one-sector"
+            raise InputError(
+                f"{where}: the {self.name} model needs {kind} data "
+                f"({', '.join(t.__name__ for t in self.economy_types)}), "
+                f"not {type(economy).__name__}"
+            )
+
+    def sectors(self, economy: Any) -> tuple[str, ...] | None:
+        """Sector codes of ``economy`` (None for one-sector models)."""
+        return tuple(economy.sectors) if self.multisector else None
+
+    def baseline_policy(self, economy: Any) -> Policy:
+        """The baseline as a policy: the data's tariffs, no trade-cost change."""
+        t = jnp.asarray(economy.t, dtype=float)
+        return Policy(t=t, d_hat=jnp.ones_like(t))
+
+    # -- calibration --------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> Any:
+        """Baseline arrays (a PyTree) for ``economy`` under ``options``.
+
+        ``elasticity`` (optional, may be a JAX tracer: a scalar, or shape (S,)) replaces the
+        trade elasticity everywhere it enters, so derivatives with respect to it equal those
+        of re-running with another elasticity.
+        """
+
+    @abc.abstractmethod
+    def elasticities(self, params: Any) -> jax.Array:
+        """Trade elasticity of each sector, shape (S,) (S = 1 for one-sector models)."""
+
+    def rebase(self, params: Any, eq: Any) -> Any:
+        """The equilibrium ``eq`` as a new baseline (``Params``); traceable."""
+        raise NotImplementedError(f"the {self.name} model cannot re-base on an equilibrium")
+
+    # -- solving ------------------------------------------------------------------------
+
+    def static(self, options: Any) -> Any:
+        """The hashable options the equations branch on (a ``jit`` static argument).
+
+        Numbers that may vary in a batch (elasticities) belong in ``Params``, not here, so
+        that changing them does not recompile.
+        """
+        return options
+
+    @abc.abstractmethod
+    def initial_guess(self, params: Any) -> jax.Array:
+        """Unknowns at the baseline, shape (m,)."""
+
+    @abc.abstractmethod
+    def residual(self, x: jax.Array, args: tuple[Any, Policy, Any]) -> jax.Array:
+        """Scaled equilibrium conditions at ``x``; ``args = (params, policy, static)``."""
+
+    @abc.abstractmethod
+    def equilibrium(
+        self, x: jax.Array, params: Any, policy: Policy, static: Any, result: SolverResult
+    ) -> Any:
+        """The model's equilibrium record at unknowns ``x`` (``result``: the solver's)."""
+
+    @abc.abstractmethod
+    def unknowns(self, eq: Any) -> jax.Array:
+        """The unknowns of an equilibrium (a warm start for a nearby solve), shape (m,)."""
+
+    def solve(
+        self,
+        params: Any,
+        policy: Policy,
+        static: Any,
+        *,
+        tol: float = DEFAULT_TOL,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        x0: jax.Array | None = None,
+    ) -> Any:
+        """Solve for the equilibrium: pure, jittable, vmappable, differentiable.
+
+        ``static`` is :meth:`static` of the options. Never raises: the record's ``status``
+        says whether (and why not) it converged.
+        """
+        x0 = self.initial_guess(params) if x0 is None else x0
+        res = newton(self.residual, x0, (params, policy, static), tol=tol, max_steps=max_steps)
+        return self.equilibrium(res.x, params, policy, static, res)
+
+    def solve_economy(
+        self,
+        economy: Any,
+        policy: Policy,
+        options: Any = None,
+        *,
+        tol: float = DEFAULT_TOL,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        throw: bool = True,
+    ) -> Any:
+        """Calibrate and solve (the top-level call); raise on failure when ``throw``."""
+        options = self.Options() if options is None else options
+        params = self.calibrate(economy, options)
+        eq = self.solve(params, policy, self.static(options), tol=tol, max_steps=max_steps)
+        if throw and not bool(eq.converged):
+            raise ConvergenceError(
+                f"the {self.name} equilibrium did not converge: {status_message(eq.status)} "
+                f"(largest relative residual {float(eq.max_residual):.3g}, tolerance {tol:g})",
+                eq,
+            )
+        return eq
+
+    # -- results ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def outcomes(self, eq: Any) -> dict[str, jax.Array]:
+        """Per-country percent changes, ``{name: shape (N,)}`` (traceable)."""
+
+    @abc.abstractmethod
+    def welfare_hat(self, eq: Any) -> jax.Array:
+        """Real income change per country (a hat: 1 = no change), shape (N,) (traceable)."""
+
+    @abc.abstractmethod
+    def tables(self, economy: Any, eq: Any) -> Tables:
+        """Labelled tables of an equilibrium (concrete arrays)."""
+
+    def parameters(self, economy: Any, eq: Any) -> dict[str, Any]:
+        """The model's parameters at ``eq`` for a run manifest (JSON-ready)."""
+        return {}
+
+    def diagnostics(self, eq: Any) -> dict[str, float]:
+        """Solver diagnostics beyond status, iterations and residual (JSON-ready)."""
+        return {}
+
+
+def pct_change(x1: Any, x0: Any) -> Any:
+    """``100 (x1 / x0 - 1)`` (traceable)."""
+    return 100.0 * (x1 / x0 - 1.0)
+
+
+def deficit_change(D1: Any, D0: Any) -> Any:
+    """``100 (D' - D) / |D|``, NaN where the baseline deficit is 0 (traceable)."""
+    safe = jnp.where(jnp.abs(D0) > 0, jnp.abs(D0), 1.0)
+    return jnp.where(jnp.abs(D0) > 0, 100.0 * (D1 - D0) / safe, jnp.nan)

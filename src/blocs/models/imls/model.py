@@ -1,0 +1,171 @@
+"""The one-sector IMLS model behind the common interface (:class:`blocs.models.base.Model`)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from blocs.economy import Economy
+from blocs.errors import ConvergenceError
+from blocs.models.base import Model, Policy, Tables, deficit_change, pct_change
+from blocs.models.imls.equations import Params, Static, calibrate, residual
+from blocs.models.imls.options import IMLS
+from blocs.models.imls.solve import Solution, rebase, solution_at, solution_x, solve, solve_jit
+from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, status_message
+
+__all__ = ["COUNTRY_COLUMNS", "IMLSModel", "MODEL", "outcomes"]
+
+#: Columns of the country table, in display order (docs/models.md §1 "Reported outcomes").
+COUNTRY_COLUMNS = (
+    "iso3",
+    "name",
+    "welfare_pct",
+    "deficit_change_pct",
+    "exports_gdp_pct",
+    "imports_gdp_pct",
+    "employment_pct",
+    "cpi_pct",
+    "tariff_revenue_pct",
+)
+
+
+def outcomes(sol: Solution) -> dict[str, jax.Array]:
+    """The percent-change outcomes of a solution, arrays of shape (N,) (traceable)."""
+    p = sol.params
+    off = 1.0 - jnp.eye(p.E.shape[0])
+    X0 = p.lam * p.E[None, :] / (1.0 + p.t0)
+    X1 = sol.X_new
+    Y0 = p.Y
+    Y1 = sol.w_hat * sol.L_hat * Y0
+    imp0, imp1 = (X0 * off).sum(0), (X1 * off).sum(0)
+    exp0, exp1 = (X0 * off).sum(1), (X1 * off).sum(1)
+    return {
+        "welfare_pct": 100.0 * (sol.welfare_hat - 1.0),
+        "deficit_change_pct": deficit_change(imp1 - exp1, imp0 - exp0),
+        "exports_gdp_pct": pct_change(exp1 / Y1, exp0 / Y0),
+        "imports_gdp_pct": pct_change(imp1 / Y1, imp0 / Y0),
+        "employment_pct": 100.0 * (sol.L_hat - 1.0),
+        "cpi_pct": 100.0 * (sol.P_hat - 1.0),
+        "tariff_revenue_pct": 100.0 * sol.R / p.E,
+    }
+
+
+class IMLSModel(Model):
+    """Ignatenko, Macedoni, Lashkaripour & Simonovska (2025): one sector (docs/models.md §1).
+
+    Unknowns ``[log w_hat, log L_hat]`` (2N); ``Params`` from :func:`calibrate` (with the
+    deficits purged first under ``deficits="balanced"``).
+
+    Example:
+        >>> import blocs
+        >>> eco = blocs.load_world2023()
+        >>> m = IMLSModel()
+        >>> sol = m.solve_economy(eco, Policy(jnp.asarray(blocs.liberation_day_tariffs(eco)),
+        ...                                   jnp.ones((eco.n, eco.n))))
+        >>> round(float(m.outcomes(sol)["welfare_pct"][eco.index("USA")]), 2)
+        1.13
+    """
+
+    name: ClassVar[str] = "imls"
+    Options: ClassVar[type[IMLS]] = IMLS
+    multisector: ClassVar[bool] = False
+    economy_types: ClassVar[tuple[type, ...]] = (Economy,)
+    outcome_names: ClassVar[tuple[str, ...]] = COUNTRY_COLUMNS[2:]
+
+    def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> Params:
+        p = calibrate(economy, options, eps=elasticity)
+        if options.deficits != "balanced":
+            return p
+        st = Static(options.revenue, "balanced", options.numeraire)
+        n = economy.n
+        sol = solve_jit(p, Policy(t=p.t0, d_hat=jnp.ones((n, n))), st, DEFAULT_TOL,
+                        DEFAULT_MAX_STEPS)  # fmt: skip
+        if not isinstance(sol.converged, jax.core.Tracer) and not bool(sol.converged):
+            raise ConvergenceError(
+                "could not balance the baseline "
+                f"({status_message(sol.status)}; max residual {float(sol.max_residual):.3g}); "
+                "try deficits='fixed_share_of_world_income'",
+                sol,
+            )
+        return rebase(p, sol)
+
+    def elasticities(self, params: Params) -> jax.Array:
+        return jnp.reshape(params.eps, (1,))
+
+    def static(self, options: Any) -> Static:
+        if isinstance(options, Static):
+            return options
+        return Static(options.revenue, options.deficits, options.numeraire)
+
+    def initial_guess(self, params: Params) -> jax.Array:
+        return jnp.zeros(2 * params.E.shape[0])
+
+    def residual(self, x: jax.Array, args: tuple[Any, Policy, Any]) -> jax.Array:
+        return residual(x, args)
+
+    def equilibrium(
+        self, x: jax.Array, params: Params, policy: Policy, static: Any, result: SolverResult
+    ) -> Solution:
+        return solution_at(x, params, Policy(*policy), static, result)
+
+    def unknowns(self, eq: Solution) -> jax.Array:
+        return solution_x(eq)
+
+    def rebase(self, params: Params, eq: Solution) -> Params:
+        return rebase(params, eq)
+
+    def solve_economy(
+        self,
+        economy: Any,
+        policy: Policy,
+        options: Any = None,
+        *,
+        tol: float = DEFAULT_TOL,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        throw: bool = True,
+    ) -> Solution:
+        """Calibrate, solve (with continuation from the baseline if a direct solve fails)."""
+        return solve(economy, Policy(*policy), options, tol=tol, max_steps=max_steps, throw=throw)
+
+    def outcomes(self, eq: Solution) -> dict[str, jax.Array]:
+        return outcomes(eq)
+
+    def welfare_hat(self, eq: Solution) -> jax.Array:
+        return eq.welfare_hat
+
+    def tables(self, economy: Any, eq: Solution) -> Tables:
+        out = {k: np.asarray(v) for k, v in outcomes(eq).items()}
+        countries = pd.DataFrame(
+            {
+                "iso3": list(economy.iso3),
+                "name": list(economy.names),
+                **out,
+                "expenditure": np.asarray(eq.params.E),
+                "gdp": np.asarray(eq.params.Y),
+            }
+        )
+        return Tables(countries=countries, sectors=None)
+
+    def parameters(self, economy: Any, eq: Solution) -> dict[str, Any]:
+        p = eq.params
+        nu = np.asarray(p.nu)
+        return {
+            "trade_elasticity": float(p.eps),
+            "labour_supply_elasticity": float(p.kappa),
+            "psi": float(p.psi),
+            "profit_share_us": float(nu[economy.iso3.index("USA")])
+            if "USA" in economy.iso3
+            else None,
+            "profit_share_other_median": float(np.median(nu)),
+        }
+
+    def diagnostics(self, eq: Solution) -> dict[str, float]:
+        return {"walras_residual": float(eq.walras_residual)}
+
+
+#: The registered instance.
+MODEL = IMLSModel()

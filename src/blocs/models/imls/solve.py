@@ -1,0 +1,346 @@
+"""Solving the one-sector model: the equilibrium record, the pure solve and the top-level one.
+
+:func:`solve_params` is pure (``jit``/``vmap``/``grad``); :func:`solve` calibrates, balances
+the baseline when asked, walks to hard counterfactuals by continuation and raises on failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from blocs.economy import Economy
+from blocs.errors import ConvergenceError, InputError
+from blocs.models.base import Policy
+from blocs.models.imls.equations import (
+    Params,
+    Static,
+    aggregates,
+    calibrate,
+    dropped_equation,
+    evaluate,
+    producer_income,
+    residual,
+    welfare,
+)
+from blocs.models.imls.options import IMLS
+from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, newton, status_message
+
+__all__ = [
+    "CONTINUATION_STEPS",
+    "Solution",
+    "balanced_params",
+    "check_policy",
+    "failure_hint",
+    "rebase",
+    "solution_at",
+    "solution_x",
+    "solve",
+    "solve_jit",
+    "solve_params",
+    "solve_with_continuation",
+]
+
+# ----------------------------------------------------------------------------------------
+# Solution record
+
+
+@dataclasses.dataclass(frozen=True)
+class Solution:
+    """An equilibrium of the one-sector model (hats relative to the baseline).
+
+    Attributes:
+        w_hat, E_hat, L_hat, P_hat: shape (N,).
+        lam_new: counterfactual expenditure shares, shape (N, N).
+        X_new: counterfactual customs-value flows, shape (N, N).
+        R: counterfactual tariff revenue (numeraire units), shape (N,).
+        welfare_hat: real income change (models.md §1 welfare), shape (N,).
+        params: the calibrated baseline the hats refer to (:class:`Params`).
+        policy: the counterfactual (:class:`Policy`).
+        status: :class:`blocs.solvers.Status` code (int32; why the solver stopped);
+        converged: bool; iterations: int; max_residual: float (largest scaled residual);
+        walras_residual: the equation dropped for the numeraire, evaluated at the solution.
+        seconds: wall time of the solve (0 inside jit/vmap).
+    """
+
+    w_hat: jax.Array
+    E_hat: jax.Array
+    L_hat: jax.Array
+    P_hat: jax.Array
+    lam_new: jax.Array
+    X_new: jax.Array
+    R: jax.Array
+    welfare_hat: jax.Array
+    params: Params
+    policy: Policy
+    status: jax.Array
+    converged: jax.Array
+    iterations: jax.Array
+    max_residual: jax.Array
+    walras_residual: jax.Array
+    seconds: float = dataclasses.field(default=0.0, metadata={"static": True})
+    options: tuple = dataclasses.field(default=(), metadata={"static": True})
+
+
+jax.tree_util.register_dataclass(
+    Solution,
+    data_fields=[
+        "w_hat",
+        "E_hat",
+        "L_hat",
+        "P_hat",
+        "lam_new",
+        "X_new",
+        "R",
+        "welfare_hat",
+        "params",
+        "policy",
+        "status",
+        "converged",
+        "iterations",
+        "max_residual",
+        "walras_residual",
+    ],
+    meta_fields=["seconds", "options"],
+)
+
+
+
+def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: SolverResult) -> Solution:
+    """The :class:`Solution` at unknowns ``x = [log w_hat, log L_hat]`` (``res``: the solver's)."""
+    n = p.E.shape[0]
+    g = aggregates(x, p, policy, st.deficits)
+    o = evaluate(jnp.concatenate([x[:n], jnp.log(g.E_hat), x[n:]]), p, policy)
+    k = dropped_equation(p)
+    walras = producer_income(p, o.X_new)[k] / o.wLY[k] - 1.0
+    return Solution(
+        w_hat=o.w_hat,
+        E_hat=o.E_hat,
+        L_hat=o.L_hat,
+        P_hat=o.P_hat,
+        lam_new=o.lam_new,
+        X_new=o.X_new,
+        R=o.R,
+        welfare_hat=welfare(p, o, st.revenue),
+        params=p,
+        policy=policy,
+        status=res.status,
+        converged=res.converged,
+        iterations=res.iterations,
+        max_residual=res.max_residual,
+        walras_residual=walras,
+        options=(("revenue", st.revenue), ("deficits", st.deficits), ("numeraire", st.numeraire)),
+    )
+
+
+def _solve_core(
+    p: Params, policy: Policy, st: Static, tol: float, max_steps: int, x0: jax.Array | None = None
+) -> Solution:
+    if x0 is None:
+        x0 = jnp.zeros(2 * p.E.shape[0])
+    res = newton(residual, x0, (p, policy, st), tol=tol, max_steps=max_steps)
+    return solution_at(res.x, p, policy, st, res)
+
+
+solve_jit = jax.jit(_solve_core, static_argnames=("st", "tol", "max_steps"))
+
+
+def solve_params(
+    p: Params,
+    policy: Policy,
+    *,
+    revenue: str = "income_tax_relief",
+    deficits: str = "fixed_share_of_world_income",
+    numeraire: str = "price_index",
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    x0: jax.Array | None = None,
+) -> Solution:
+    """Solve from calibrated arrays: pure, jittable, vmappable and differentiable.
+
+    ``deficits="balanced"`` here means ``T`` is ignored (``p`` already balanced); use
+    :func:`solve` for the full two-step treatment. Never raises: check ``converged``.
+    ``x0``: a starting point ``[log w_hat, log L_hat]`` (shape (2N,)), e.g. a nearby
+    solution's; default the baseline (zeros).
+    """
+    return _solve_core(p, policy, Static(revenue, deficits, numeraire), tol, max_steps, x0)
+
+
+def solution_x(sol: Solution) -> jax.Array:
+    """The unknowns ``[log w_hat, log L_hat]`` of a solution (a warm start for another)."""
+    return jnp.log(jnp.concatenate([sol.w_hat, sol.L_hat]))
+
+
+
+
+#: Numbers of continuation steps tried, in turn, when a direct solve fails.
+CONTINUATION_STEPS = (4, 16)
+
+
+def solve_with_continuation(
+    p: Params, policy: Policy, st: Static, tol: float, max_steps: int
+) -> tuple[Solution, Solution | None]:
+    """Direct Newton; if it fails, walk from the baseline to ``policy`` in steps.
+
+    Large shocks can start Newton where the equations are undefined (e.g. income-tax relief
+    when tariff revenue at baseline quantities exceeds labour income). Moving the tariffs and
+    trade costs gradually, warm-starting each step, reaches such equilibria.
+
+    Returns:
+        The solution (converged or not) and the last converged intermediate step, if any.
+    """
+    sol = solve_jit(p, policy, st, tol, max_steps)
+    if bool(sol.converged):
+        return sol, None
+    t0 = p.t0
+    last_good: Solution | None = None
+    for steps in CONTINUATION_STEPS:
+        x = jnp.zeros(2 * p.E.shape[0])
+        for k in range(1, steps + 1):
+            s = k / steps
+            step = Policy(t=t0 + s * (policy.t - t0), d_hat=policy.d_hat**s)
+            sol = solve_jit(p, step, st, tol, max_steps, x)
+            if not bool(sol.converged):
+                break
+            last_good = sol
+            x = solution_x(sol)
+        else:
+            return sol, None
+    return sol, last_good
+
+
+def failure_hint(p: Params, near: Solution | None, st: Static, names: tuple[str, ...]) -> str:
+    """Why a solve may have failed, from the last converged continuation step."""
+    if near is None or st.revenue != "income_tax_relief":
+        return ""
+    ratio = np.asarray(near.R) / np.asarray(near.w_hat * near.L_hat * p.Y)
+    worst = np.argsort(-ratio)[:3]
+    if ratio[worst[0]] < 0.8:
+        return ""
+    listed = ", ".join(f"{names[k]} ({100 * ratio[k]:.0f} %)" for k in worst if ratio[k] > 0.8)
+    return (
+        " Under revenue='income_tax_relief' tariff revenue replaces a labour-income tax, and "
+        f"here revenue approaches or exceeds labour income in {listed}: the model is "
+        "undefined there. Use revenue='lump_sum' (or drop these economies, or smaller tariffs)."
+    )
+
+
+def check_policy(economy: Economy, policy: Policy) -> Policy:
+    t = jnp.asarray(policy.t, dtype=float)
+    d = jnp.asarray(policy.d_hat, dtype=float)
+    n = economy.n
+    for name, arr in (("tariffs", t), ("d_hat", d)):
+        if arr.shape != (n, n):
+            raise InputError(
+                f"policy {name} has shape {arr.shape}, but the economy has {n} countries: "
+                f"expected ({n}, {n}) ordered [exporter, importer]"
+            )
+        bad = ~np.isfinite(np.asarray(arr))
+        if bad.any():
+            i, k = map(int, np.argwhere(bad)[0])
+            raise InputError(f"policy {name}[{economy.iso3[i]}, {economy.iso3[k]}] is not finite")
+    tn = np.asarray(t)
+    if (tn <= -1.0).any():
+        i, k = map(int, np.argwhere(tn <= -1.0)[0])
+        raise InputError(
+            f"tariff of {economy.iso3[k]} on {economy.iso3[i]} is {tn[i, k]:.4g} "
+            "(<= -100 %): tariffs must be > -1 (0.25 = 25 %)"
+        )
+    if (np.asarray(d) <= 0).any():
+        raise InputError("iceberg trade-cost changes d_hat must be > 0 (1 = no change)")
+    t = t * (1.0 - jnp.eye(n))
+    return Policy(t=t, d_hat=d)
+
+
+def balanced_params(
+    economy: Economy, model: IMLS, *, tol: float = DEFAULT_TOL, max_steps: int = DEFAULT_MAX_STEPS
+) -> tuple[Params, Solution]:
+    """The baseline re-based on a world without deficits (Ossa 2014's purge).
+
+    Solves the model at unchanged tariffs with the deficit term set to zero, then takes that
+    equilibrium's flows as the new baseline (``T = 0``).
+    """
+    p = calibrate(economy, model)
+    n = economy.n
+    baseline = Policy(t=p.t0, d_hat=jnp.ones((n, n)))
+    # solve with T removed (deficits="balanced" drops the term)
+    st = Static(model.revenue, "balanced", model.numeraire)
+    sol = solve_jit(p, baseline, st, tol, max_steps)
+    if not bool(sol.converged):
+        raise ConvergenceError(
+            f"could not balance the baseline (max residual {float(sol.max_residual):.3g}); "
+            "try deficits='fixed_share_of_world_income'",
+            sol,
+        )
+    return rebase(p, sol), sol
+
+
+def rebase(p: Params, sol: Solution) -> Params:
+    """The baseline arrays of the world ``sol`` (traceable; used by :func:`balanced_params`)."""
+    E_new = sol.E_hat * p.E
+    Y_new = sol.w_hat * sol.L_hat * p.Y
+    R0 = jnp.sum(p.t0 * sol.X_new, axis=0)
+    return p._replace(lam=sol.lam_new, E=E_new, Y=Y_new, T=E_new - Y_new - R0)
+
+
+def solve(
+    economy: Economy,
+    policy: Policy | Any,
+    model: IMLS | None = None,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    throw: bool = True,
+) -> Solution:
+    """Solve the counterfactual ``policy`` on ``economy`` under ``model``.
+
+    Args:
+        economy: the baseline.
+        policy: a :class:`Policy`, or an (N, N) array of new tariffs.
+        model: options (default: the paper's benchmark).
+        tol: tolerance on the largest scaled residual (relative error).
+        max_steps: Newton steps before giving up.
+        throw: raise :class:`ConvergenceError` if the solve fails (else check
+            ``converged``).
+
+    Returns:
+        :class:`Solution`, hats relative to the baseline (the balanced baseline when
+        ``deficits="balanced"``).
+
+    Example:
+        >>> import blocs
+        >>> eco = blocs.load_world2023()
+        >>> sol = solve(eco, blocs.liberation_day_tariffs(eco))
+        >>> round(100 * (float(sol.welfare_hat[eco.index("USA")]) - 1), 2)
+        1.13
+    """
+    model = model or IMLS()
+    if not isinstance(policy, Policy):
+        policy = Policy(t=jnp.asarray(policy, dtype=float), d_hat=jnp.ones((economy.n,) * 2))
+    policy = check_policy(economy, policy)
+    if model.deficits == "balanced":
+        p, _ = balanced_params(economy, model, tol=tol, max_steps=max_steps)
+    else:
+        p = calibrate(economy, model)
+    st = Static(model.revenue, model.deficits, model.numeraire)
+    start = time.perf_counter()
+    sol, near = solve_with_continuation(p, policy, st, tol, max_steps)
+    jax.block_until_ready(sol.w_hat)
+    sol = dataclasses.replace(sol, seconds=time.perf_counter() - start)
+    if throw and not bool(sol.converged):
+        raise ConvergenceError(
+            f"the equilibrium did not converge in {int(sol.iterations)} Newton steps "
+            f"({status_message(sol.status)}), also "
+            f"when approached in up to {CONTINUATION_STEPS[-1]} smaller steps "
+            f"(largest relative residual {float(sol.max_residual):.3g}, tolerance {tol:g}). "
+            "Try: smaller tariff changes (solve in steps), max_steps larger, tol larger, or "
+            "check the data for countries with tiny flows."
+            + failure_hint(p, near, st, economy.iso3),
+            sol,
+        )
+    return sol
