@@ -8,7 +8,7 @@ derivatives taken by JAX through the solved equilibrium (implicit function theor
 Conventions:
 
 - **Outcomes** are the per-country columns of the scenario's results table
-  (:func:`blocs.results.country_table` / :func:`~blocs.results.multisector_tables`):
+  (the model's ``outcomes``, :mod:`blocs.models.base`):
   ``welfare_pct``, ``exports_gdp_pct``, ``imports_gdp_pct``, ``employment_pct``,
   ``cpi_pct``, ``tariff_revenue_pct``, ``deficit_change_pct`` and, multi-sector only,
   ``real_wage_pct``, ``tot_pct``, ``vot_pct``, ``welfare_linear_pct``. They are percent
@@ -43,39 +43,17 @@ import numpy as np
 import pandas as pd
 
 from blocs.errors import ConvergenceError, InputError
-from blocs.models import imls
-from blocs.results import imls_outcomes, multisector_outcomes
-from blocs.scenario import Scenario, compile_policy, load_scenario
+from blocs.io import atomic_write_parquet, atomic_write_text
+from blocs.models.base import Model, Policy
+from blocs.models.registry import MODELS, get_model
+from blocs.run import economy_for, respond_for
+from blocs.scenario import Scenario, compile_scenario, load_scenario, resolve, row_members
+from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = ["OUTCOMES", "Sensitivity", "sensitivity"]
 
-#: Outcomes available on each model.
-OUTCOMES = {
-    "imls": (
-        "welfare_pct",
-        "exports_gdp_pct",
-        "imports_gdp_pct",
-        "employment_pct",
-        "cpi_pct",
-        "tariff_revenue_pct",
-        "deficit_change_pct",
-    ),
-    "caliendo_parro": (
-        "welfare_pct",
-        "real_wage_pct",
-        "exports_gdp_pct",
-        "imports_gdp_pct",
-        "cpi_pct",
-        "tariff_revenue_pct",
-        "deficit_change_pct",
-        "tot_pct",
-        "vot_pct",
-        "welfare_linear_pct",
-    ),
-}
-#: Newton tolerance of the solves differentiated here (the solution is the implicit point).
-SOLVE_TOL = 1e-12
-SOLVE_MAX_STEPS = 60
+#: Outcomes available on each registered model (its ``outcome_names``).
+OUTCOMES = {name: model.outcome_names for name, model in MODELS.items()}
 
 Wrt = Literal["tariffs", "elasticity"]
 
@@ -85,7 +63,7 @@ class Sensitivity:
     """Derivatives of one outcome of a scenario.
 
     Attributes:
-        scenario: the scenario's name. kind: ``"imls"`` or ``"caliendo_parro"``.
+        scenario: the scenario's name. kind: the registered model's name.
         outcome: the outcome column differentiated. wrt: ``"tariffs"`` or ``"elasticity"``.
         values: per country, the outcome at the scenario (column ``value``), N rows.
         table: long table of derivatives. ``wrt="tariffs"``: columns ``of`` (the country
@@ -129,8 +107,6 @@ class Sensitivity:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """``sensitivity.csv``, ``sensitivity.parquet`` and ``sensitivity.json``, atomically."""
-        from blocs.run import atomic_write_parquet, atomic_write_text
-
         out = Path(out_dir)
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -152,8 +128,6 @@ def _check(flag: Any, what: str) -> None:
 
 
 def _codes(of: str | Sequence[str] | None, economy: Any, sc: Scenario) -> list[int]:
-    from blocs.scenario import row_members
-
     if of is None:
         of = ["USA"] if "USA" in economy.iso3 else [economy.iso3[0]]
     if isinstance(of, str):
@@ -169,70 +143,35 @@ def _codes(of: str | Sequence[str] | None, economy: Any, sc: Scenario) -> list[i
     return idx
 
 
-def _imls_functions(sc: Scenario, economy: Any, policy: Any) -> tuple[Any, Any, Any, Any]:
-    """``(f_t, f_eps, t0, eps0)``: outcomes (dict of (N,)) as functions of t' and of eps."""
-    model = sc.options
-    pol = imls.Policy(t=jnp.asarray(policy.t), d_hat=jnp.asarray(policy.d_hat))
-    sol = imls.solve(economy, pol, model, tol=SOLVE_TOL, max_steps=SOLVE_MAX_STEPS)
-    x_star = imls.solution_x(sol)
-    kw = {
-        "revenue": model.revenue,
-        "deficits": model.deficits,
-        "numeraire": model.numeraire,
-        "tol": SOLVE_TOL,
-        "max_steps": SOLVE_MAX_STEPS,
-    }
+def _functions(sc: Scenario, economy: Any, model: Model) -> tuple[Any, Any, Any, Any]:
+    """``(f_t, f_e, t0, e0)``: outcomes (dict of (N,)) and convergence as functions of the
+    counterfactual tariffs ``t'`` and of the elasticities (shape (S,)).
 
-    def params(eps: Any) -> imls.Params:
-        p = imls.calibrate(economy, model, eps=eps)
-        if model.deficits == "balanced":
-            n = economy.n
-            base = imls.Policy(t=p.t0, d_hat=jnp.ones((n, n)))
-            p = imls.rebase(p, imls.solve_params(p, base, **{**kw, "deficits": "balanced"}))
-        return p
+    Both re-resolve nothing they need not: ``f_t`` holds the resolved trade-cost changes;
+    ``f_e`` re-calibrates *and re-resolves* the scenario at each elasticity, so partial
+    effects (``d_hat = exp(-beta / eps)``) and closed-form optimal rates move with it,
+    exactly as when the scenario is re-run with another elasticity.
+    """
+    options = sc.options
+    st = model.static(options)
+    program = compile_scenario(sc, economy)
+    p0 = model.calibrate(economy, options)
+    policy0 = resolve(program, model, p0, respond=respond_for(sc, economy)).policy
+    eq0 = model.solve_economy(economy, policy0, options, tol=DEFAULT_TOL)
+    x_star = model.unknowns(eq0)
 
-    def solve(p: imls.Params, t: Any) -> Any:
-        s = imls.solve_params(p, pol._replace(t=t), x0=x_star, **kw)
-        return imls_outcomes(s), s.converged
-
-    eps0 = jnp.asarray(float(model.trade_elasticity))
-    p0 = sol.params
+    def solve(p: Any, policy: Policy) -> Any:
+        eq = model.solve(p, policy, st, tol=DEFAULT_TOL, max_steps=DEFAULT_MAX_STEPS, x0=x_star)
+        return model.outcomes(eq), eq.converged
 
     def f_t(t: Any) -> Any:
-        return solve(p0, t)
+        return solve(p0, policy0._replace(t=t))
 
-    def f_eps(eps: Any) -> Any:
-        return solve(params(eps), pol.t)
+    def f_e(e: Any) -> Any:
+        p = model.calibrate(economy, options, elasticity=e)
+        return solve(p, resolve(program, model, p).policy)
 
-    return f_t, f_eps, pol.t, eps0
-
-
-def _multisector_functions(sc: Scenario, economy: Any, policy: Any) -> tuple[Any, Any, Any, Any]:
-    from blocs.models.caliendo_parro import solve_multisector
-
-    o = sc.options
-    d_hat = jnp.asarray(policy.d_hat)
-
-    def solve(eco: Any, t: Any) -> Any:
-        eq = solve_multisector(
-            eco,
-            t,
-            d_hat=d_hat,
-            deficits=o.deficits,
-            tol=SOLVE_TOL,
-            max_steps=SOLVE_MAX_STEPS,
-            inner_iterations=o.inner_iterations,
-            throw=False,
-        )
-        return multisector_outcomes(eq), eq.converged
-
-    def f_t(t: Any) -> Any:
-        return solve(economy, t)
-
-    def f_theta(theta: Any) -> Any:
-        return solve(dataclasses.replace(economy, theta=theta), jnp.asarray(policy.t))
-
-    return f_t, f_theta, jnp.asarray(policy.t), jnp.asarray(economy.theta, dtype=float)
+    return f_t, f_e, policy0.t, model.elasticities(p0)
 
 
 def sensitivity(
@@ -260,25 +199,22 @@ def sensitivity(
         InputError: unknown outcome, ``wrt`` or country. ConvergenceError: the scenario's
         equilibrium does not solve.
     """
-    from blocs.run import _economy_for
-
     start = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if overrides:
         sc = sc.with_model(overrides)
-    kind = sc.kind
-    if outcome not in OUTCOMES[kind]:
+    model = get_model(sc.kind)
+    kind = model.name
+    if outcome not in model.outcome_names:
         raise InputError(
-            f"outcome={outcome!r}: the {kind} model reports {', '.join(OUTCOMES[kind])}"
+            f"outcome={outcome!r}: the {kind} model reports {', '.join(model.outcome_names)}"
         )
     if wrt not in ("tariffs", "elasticity"):
         raise InputError(f"wrt={wrt!r}: choose 'tariffs' or 'elasticity'")
-    economy = economy if economy is not None else _economy_for(sc)
-    policy = compile_policy(sc, economy)
-    build = _imls_functions if kind == "imls" else _multisector_functions
-    f_t, f_e, t0, e0 = build(sc, economy, policy)
+    economy = economy if economy is not None else economy_for(sc)
+    f_t, f_e, t0, e0 = _functions(sc, economy, model)
     iso = list(economy.iso3)
-    sectors = list(getattr(economy, "sectors", None) or [])
+    sectors = list(model.sectors(economy) or [])
 
     def pick(f: Any) -> Any:
         def g(z: Any) -> Any:
@@ -291,9 +227,9 @@ def sensitivity(
         jac, (value, ok) = jax.jit(jax.jacfwd(pick(f_e), has_aux=True))(e0)
         _check(ok, sc.name)
         d = np.asarray(jac)
-        if kind == "imls":
+        if not model.multisector:
             table = pd.DataFrame(
-                {"iso3": iso, "elasticity": float(e0), "derivative": d.reshape(-1)}
+                {"iso3": iso, "elasticity": float(e0[0]), "derivative": d.reshape(-1)}
             )
         else:
             table = pd.DataFrame(
@@ -317,7 +253,7 @@ def sensitivity(
         _check(ok, sc.name)
         g = np.asarray(g) / 100.0  # per percentage point
         t_np = np.asarray(t0)
-        if kind == "imls":  # one sector: the same layout with S = 1, no sector column
+        if not model.multisector:  # one sector: the same layout with S = 1, no sector column
             g, t_np = g[..., None], t_np[..., None]
         S = t_np.shape[-1]
         i, k = np.nonzero(~np.eye(economy.n, dtype=bool))
@@ -325,7 +261,7 @@ def sensitivity(
         pairs = {
             "exporter": np.repeat(codes[i], S),
             "importer": np.repeat(codes[k], S),
-            **({"sector": np.tile(sectors, i.size)} if kind != "imls" else {}),
+            **({"sector": np.tile(sectors, i.size)} if model.multisector else {}),
             "tariff": t_np[i, k].reshape(-1),
         }
         frames = [

@@ -12,10 +12,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +24,38 @@ import pandas as pd
 
 from blocs.data import load_dataset, load_economy
 from blocs.errors import InputError
-from blocs.models import imls
-from blocs.results import COUNTRY_COLUMNS, country_table, group_summary, multisector_tables
-from blocs.scenario import DataSpec, Scenario, compile_policy, load_scenario, row_members
+from blocs.io import atomic_write_parquet, atomic_write_text
+from blocs.models.base import Policy
+from blocs.models.registry import get_model, model_for
+from blocs.results import group_summary
+from blocs.scenario import (
+    DataSpec,
+    Resolution,
+    Scenario,
+    compile_scenario,
+    load_scenario,
+    resolve,
+    row_members,
+)
+from blocs.scenario.program import Respond
+from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
 
 __all__ = [
     "Run",
     "array_checksum",
     "atomic_write_parquet",
     "atomic_write_text",
+    "data_checksum",
     "economy_for",
+    "policy_for",
+    "respond_for",
     "run_scenario",
     "run_variants",
     "write_run",
 ]
+
+#: The installed version of blocs (recorded in manifests).
+VERSION = metadata.version("blocs")
 
 #: Rows of the printed summary by default (EU27 and non-US are groups).
 DEFAULT_ROWS = ("USA", "CHN", "EU27", "CAN", "MEX", "JPN", "non-US")
@@ -94,42 +111,80 @@ class Run:
         return row_members(row, self.economy, self.scenario.groups)
 
 
-def _economy_for(sc: Scenario) -> Any:
+def economy_for(sc: Scenario) -> Any:
+    """The baseline economy a scenario runs on (its data set, or the user's files).
+
+    Raises:
+        InputError: the data is not data for the scenario's model (the message says which
+            model to use).
+    """
+    model = get_model(sc.kind)
     data = sc.scenario.data
     if isinstance(data, DataSpec):
-        if sc.kind != "imls":
-            raise InputError(f'{sc.path}: user data files are one-sector (model = "imls")')
         base = Path(sc.base_dir)
         flows = base / data.flows
         countries = base / data.countries if data.countries else None
-        return load_economy(flows, countries)
-    if data in ("icio2022", "cp2015"):
-        if sc.kind != "caliendo_parro":
-            raise InputError(
-                f"{sc.path}, scenario.model: {data} is multi-sector data; use "
-                'model = "caliendo_parro" (the default for it)'
-            )
-        from blocs.data.multisector import load_cp2015, load_icio2022
-
-        if data == "cp2015":
-            return load_cp2015()
-        return load_icio2022(sc.options.elasticities)
-    if sc.kind != "imls":
+        economy = load_economy(flows, countries)
+        where = f"{sc.path}, scenario.data"
+    else:
+        economy = load_dataset(data, elasticities=getattr(sc.options, "elasticities", None))
+        where = f"{sc.path}, scenario.model"
+    if not model.accepts(economy):
+        default = model_for(economy).name
         raise InputError(
-            f'{sc.path}, scenario.model: {data} is one-sector data; use model = "imls"'
+            f"{where}: {data if isinstance(data, str) else 'the data'} is "
+            f"{'multi-sector' if model_for(economy).multisector else 'one-sector'} data; "
+            f'use model = "{default}" (the default for it)'
         )
-    return load_dataset(data)
+    return economy
+
+
+def data_checksum(economy: Any) -> str:
+    """SHA-256 identifying the baseline data: the input tables', else the arrays'."""
+    known = getattr(economy, "checksum", "")
+    return known or array_checksum(economy)
+
+
+def respond_for(sc: Scenario, economy: Any) -> Respond:
+    """The numerical best response ``rule = "optimal"`` uses where a model has no closed form."""
+    model = get_model(sc.kind)
+    options = sc.options
+
+    def respond(t: Any, d_hat: Any, by: list[int], against: list[int], sectors: list[int]) -> Any:
+        from blocs.strategy.games import optimal_retaliation  # TODO(issue 11): top level
+
+        policy = Policy(t=t, d_hat=d_hat)
+        return optimal_retaliation(
+            economy, options, policy, by, against, kind=model.name, sectors=sectors
+        )
+
+    return respond
+
+
+def policy_for(sc: Scenario, economy: Any, params: Any = None) -> Resolution:
+    """Compile ``sc`` for ``economy`` and resolve it with the model's parameters.
+
+    ``params``: the model's calibrated parameters, if at hand (else calibrated here when the
+    policy needs them). Returns the policy and the rates computed for requests.
+    """
+    program = compile_scenario(sc, economy)
+    if not program.needs_parameters:
+        return resolve(program)
+    model = get_model(sc.kind)
+    if params is None:
+        params = model.calibrate(economy, sc.options)
+    return resolve(program, model, params, respond=respond_for(sc, economy))
 
 
 def run_scenario(
     scenario: str | Path | Scenario,
     *,
     overrides: Mapping[str, Any] | None = None,
-    tol: float = 1e-12,
-    max_steps: int = 60,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
     economy: Any = None,
 ) -> Run:
-    """Load (if needed), compile and solve a scenario.
+    """Load (if needed), compile, resolve and solve a scenario.
 
     Args:
         scenario: a built-in name, a TOML path or a :class:`Scenario`.
@@ -143,71 +198,39 @@ def run_scenario(
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if overrides:
         sc = sc.with_model(overrides)
-    economy = economy if economy is not None else _economy_for(sc)
-    policy = compile_policy(sc, economy)
+    model = get_model(sc.kind)
+    economy = economy if economy is not None else economy_for(sc)
+    model.check_economy(economy, where=f"{sc.path}, scenario.data")
     options = sc.options
-    from blocs import __version__
-
-    sectors = None
-    sol: Any
-    parameters: dict[str, Any]
-    if sc.kind == "imls":
-        start = time.perf_counter()
-        sol = imls.solve(economy, policy, options, tol=tol, max_steps=max_steps)
-        seconds = sol.seconds or (time.perf_counter() - start)
-        table = country_table(economy, sol)[list(COUNTRY_COLUMNS) + ["expenditure", "gdp"]]
-        parameters = {
-            "trade_elasticity": float(sol.params.eps),
-            "labour_supply_elasticity": float(sol.params.kappa),
-            "psi": float(sol.params.psi),
-            "profit_share_us": _maybe(economy, sol.params.nu, "USA"),
-            "profit_share_other_median": float(np.median(np.asarray(sol.params.nu))),
-        }
-        walras = float(sol.walras_residual)
-        checksum = economy.checksum
-    else:
-        from blocs.models.caliendo_parro import solve_multisector
-
-        start = time.perf_counter()
-        sol = solve_multisector(
-            economy,
-            policy.t,
-            d_hat=policy.d_hat,
-            deficits=options.deficits,
-            tol=tol,
-            max_steps=max_steps,
-            inner_iterations=options.inner_iterations,
-        )
-        jax.block_until_ready(sol.w_hat)
-        seconds = time.perf_counter() - start
-        table, sectors = multisector_tables(sol)
-        parameters = {
-            "trade_elasticities": dict(
-                zip(economy.sectors, map(float, np.asarray(economy.theta)), strict=True)
-            ),
-            "input_output_links": economy.gamma_io is not None,
-        }
-        walras = float(np.max(np.abs(np.asarray(sol.trade_balance_residual))))
-        checksum = _array_checksum(economy)
+    resolution = policy_for(sc, economy)
+    start = time.perf_counter()
+    sol = model.solve_economy(economy, resolution.policy, options, tol=tol, max_steps=max_steps)
+    jax.block_until_ready(model.welfare_hat(sol))
+    seconds = time.perf_counter() - start
+    tables = model.tables(economy, sol)
     manifest = {
         "scenario": sc.model_dump(mode="json"),
         "scenario_source": sc.path,
-        "model_name": sc.kind,
+        "model_name": model.name,
         "model": options.model_dump(mode="json"),
-        "parameters": parameters,
+        "parameters": model.parameters(economy, sol),
+        "resolved_rates": [
+            {"rule": r.where, "kind": r.rule, "rate": float(r.rate)} for r in resolution.rates
+        ],
         "data": {
             "source": economy.source,
             "countries": economy.n,
-            "sectors": len(getattr(economy, "sectors", ()) or ()) or 1,
-            "checksum_sha256": checksum,
+            "sectors": len(model.sectors(economy) or ()) or 1,
+            "checksum_sha256": data_checksum(economy),
         },
-        "blocs_version": __version__,
+        "blocs_version": VERSION,
         "solver": {
             "status": "converged" if bool(sol.converged) else "failed",
-            "method": "damped Newton, exact autodiff Jacobian",
+            "reason": status_message(sol.status),
+            "method": model.method,
             "iterations": int(sol.iterations),
             "max_residual": float(sol.max_residual),
-            "walras_residual": walras,
+            **model.diagnostics(sol),
             "tolerance": tol,
             "solve_seconds": seconds,
         },
@@ -216,9 +239,9 @@ def run_scenario(
         scenario=sc,
         economy=economy,
         solution=sol,
-        countries=table,
+        countries=tables.countries,
         manifest=manifest,
-        sectors=sectors,
+        sectors=tables.sectors,
     )
 
 
@@ -230,67 +253,23 @@ def run_variants(scenario: str | Path | Scenario, **kwargs: Any) -> list[Run]:
     for v in sc.variants:
         variant_sc = sc.with_model(v.model)
         economy = base.economy
-        if sc.kind == "caliendo_parro" and "elasticities" in v.model:
-            economy = None  # another elasticity set: reload
+        if "elasticities" in v.model:
+            economy = None  # another data option (the elasticity set): reload
         r = run_scenario(variant_sc, economy=economy, **kwargs)
         r.manifest["variant"] = v.model_dump(mode="json")
         runs.append(dataclasses.replace(r, variant=v.name))
     return runs
 
 
-def economy_for(sc: Scenario) -> Any:
-    """The baseline economy a scenario runs on (its data set, or the user's files)."""
-    return _economy_for(sc)
-
-
 def array_checksum(economy: Any) -> str:
-    """SHA-256 of a multi-sector economy's arrays (for manifests)."""
-    return _array_checksum(economy)
-
-
-def _array_checksum(economy: Any) -> str:
+    """SHA-256 of an economy's array fields (every JAX/NumPy array of the record)."""
     h = hashlib.sha256()
-    for name in ("X", "t", "theta", "alpha", "gamma_va", "D"):
-        h.update(np.ascontiguousarray(np.asarray(getattr(economy, name))).tobytes())
-    if economy.gamma_io is not None:
-        h.update(np.ascontiguousarray(np.asarray(economy.gamma_io)).tobytes())
+    for field in dataclasses.fields(economy):
+        value = getattr(economy, field.name)
+        if isinstance(value, jax.Array | np.ndarray):
+            h.update(field.name.encode())
+            h.update(np.ascontiguousarray(np.asarray(value)).tobytes())
     return h.hexdigest()
-
-
-def _maybe(economy: Any, arr: Any, code: str) -> float | None:
-    return float(np.asarray(arr)[economy.iso3.index(code)]) if code in economy.iso3 else None
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_parquet(path: Path, table: pd.DataFrame) -> None:
-    """Write ``table`` (no index) to ``path`` as Parquet via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_run(run: Run, out_dir: str | Path) -> list[Path]:

@@ -108,12 +108,20 @@ def load_economy(
     )
 
 
-def load_dataset(name: str) -> Any:
-    """An embedded data set by name: ``world2023`` (one sector), ``icio2022``, ``cp2015``."""
+def load_dataset(name: str, *, elasticities: str | None = None) -> Any:
+    """An embedded data set by name: ``world2023`` (one sector), ``icio2022``, ``cp2015``.
+
+    ``elasticities``: the set of sectoral trade elasticities icio2022 carries (default: its
+    loader's).
+    """
     if name == "world2023":
         return load_world2023()
     if name in ("icio2022", "cp2015"):
         from blocs.data import multisector
 
-        return multisector.load_icio2022() if name == "icio2022" else multisector.load_cp2015()
+        if name == "cp2015":
+            return multisector.load_cp2015()
+        if elasticities is None:
+            return multisector.load_icio2022()
+        return multisector.load_icio2022(elasticities)
     raise DataError(f"unknown data set {name!r}; embedded data sets: {', '.join(DATASETS)}")

@@ -232,6 +232,26 @@ class Model(abc.ABC):
     def tables(self, economy: Any, eq: Any) -> Tables:
         """Labelled tables of an equilibrium (concrete arrays)."""
 
+    # -- optional capabilities --------------------------------------------------------
+
+    def closed_form_tariff(self, params: Any, importer: int) -> jax.Array:
+        """The model's closed-form uniform optimal tariff of ``importer`` at the baseline.
+
+        Raises:
+            NotImplementedError: the model has no closed form.
+        """
+        raise NotImplementedError
+
+    def closed_form_retaliation(self, params: Any, by: Any) -> jax.Array:
+        """Closed-form optimal uniform tariff of the region ``by`` (bool mask, shape (N,))
+        against everyone else, at the baseline.
+
+        Raises:
+            NotImplementedError: the model has no closed form (a numerical best response is
+                used instead).
+        """
+        raise NotImplementedError
+
     def parameters(self, economy: Any, eq: Any) -> dict[str, Any]:
         """The model's parameters at ``eq`` for a run manifest (JSON-ready)."""
         return {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -15,10 +15,17 @@ from blocs.models.imls.options import IMLS
 from blocs.models.imls.solve import balanced_params, solve_with_continuation
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
-__all__ = ["closed_form_rate", "optimal_tariff_closed_form"]
+__all__ = [
+    "closed_form_rate",
+    "optimal_tariff_closed_form",
+    "region_optimal_tariff",
+    "unilateral_optimal_tariff",
+]
 
 
-def closed_form_rate(p: Params, i: int, X: jax.Array, lam: jax.Array, imports: jax.Array) -> jax.Array:
+def closed_form_rate(
+    p: Params, i: int, X: jax.Array, lam: jax.Array, imports: jax.Array
+) -> jax.Array:
     """``1 / ((1 + delta_i eps) phi_i - 1)`` from flows ``X``, shares ``lam`` and imports."""
     mask = jnp.ones(p.E.shape[0]).at[i].set(0.0)
     num = jnp.sum(mask * X[i, :] * (1.0 - p.nu) * (1.0 - lam[i, :]))
@@ -100,3 +107,36 @@ def optimal_tariff_closed_form(
         f"the closed-form fixed point for {country} did not converge in {max_iter} secant steps "
         f"(last t = {b:.6g}, gap {fb:.3g}); use at='baseline'"
     )
+
+
+def unilateral_optimal_tariff(p: Params, i: int) -> jax.Array:
+    """Country ``i``'s closed-form uniform optimal tariff on the baseline ``p`` (traceable).
+
+    The formula of :func:`optimal_tariff_closed_form` with ``at="baseline"``.
+    """
+    X0 = p.lam * p.E[None, :] / (1.0 + p.t0)
+    return closed_form_rate(p, i, X0, p.lam, p.E[i] - X0[i, i])
+
+
+def region_optimal_tariff(p: Params, by: Any) -> jax.Array:
+    """Closed-form optimal uniform tariff of the region ``by`` against everyone else.
+
+    ``t* = 1 / ((1 + delta eps) phi - 1)`` on the two-region aggregate (``by`` vs the rest of
+    the world), as IMLS (2025) use it for optimal retaliation against the US: aggregated
+    customs-value flows ``X2``, expenditure-weighted profit shares and wedges (traceable).
+
+    Args:
+        p: calibrated baseline. by: bool mask of the region's members, shape (N,).
+    """
+    a = jnp.asarray(by, dtype=float)
+    b = 1.0 - a
+    X = p.lam * p.E[None, :] / (1.0 + p.t0)
+    regions = (a, b)
+    X2 = jnp.array([[r @ X @ q for q in regions] for r in regions])
+    E2 = X2.sum(axis=0)
+    w = [p.E * r / jnp.sum(p.E * r) for r in regions]
+    nu2 = jnp.array([jnp.sum(p.nu * wr) for wr in w])
+    phi_a = jnp.sum(p.phi * w[0])
+    lam2 = X2 / E2[None, :]
+    delta = X2[0, 1] * (1 - nu2[1]) * (1 - lam2[0, 1]) / ((1 - nu2[0]) * (E2[0] - X2[0, 0]))
+    return 1.0 / ((1.0 + delta * p.eps) * phi_a - 1.0)

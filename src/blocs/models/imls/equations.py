@@ -76,7 +76,6 @@ class Params(NamedTuple):
     psi: jax.Array
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Static:
     """The options the equations branch on (hashable: a ``jit`` static argument)."""
@@ -292,10 +291,8 @@ def residual_reference(x, args):
     return conditions(g, p, st)
 
 
-
 def welfare(p: Params, o: Outcome, revenue_rule: str):
     """``W_hat = delta E_hat / P_hat + (1 - delta) w_hat L_hat / P_hat`` (models.md §1)."""
     tax = o.R / o.wLY if revenue_rule == "income_tax_relief" else jnp.zeros_like(o.wLY)
     delta = p.E / (p.E - p.kappa * (1.0 - tax) * p.Y / (1.0 + p.kappa))
     return delta * o.E_hat / o.P_hat + (1.0 - delta) * o.w_hat * o.L_hat / o.P_hat
-

@@ -12,6 +12,7 @@ import pandas as pd
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError
 from blocs.models.base import Model, Policy, Tables, deficit_change, pct_change
+from blocs.models.imls.closed_form import region_optimal_tariff, unilateral_optimal_tariff
 from blocs.models.imls.equations import Params, Static, calibrate, residual
 from blocs.models.imls.options import IMLS
 from blocs.models.imls.solve import Solution, rebase, solution_at, solution_x, solve, solve_jit
@@ -77,7 +78,8 @@ class IMLSModel(Model):
     outcome_names: ClassVar[tuple[str, ...]] = COUNTRY_COLUMNS[2:]
 
     def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> Params:
-        p = calibrate(economy, options, eps=elasticity)
+        eps = None if elasticity is None else jnp.reshape(jnp.asarray(elasticity), ())
+        p = calibrate(economy, options, eps=eps)
         if options.deficits != "balanced":
             return p
         st = Static(options.revenue, "balanced", options.numeraire)
@@ -130,6 +132,12 @@ class IMLSModel(Model):
     ) -> Solution:
         """Calibrate, solve (with continuation from the baseline if a direct solve fails)."""
         return solve(economy, Policy(*policy), options, tol=tol, max_steps=max_steps, throw=throw)
+
+    def closed_form_tariff(self, params: Params, importer: int) -> jax.Array:
+        return unilateral_optimal_tariff(params, importer)
+
+    def closed_form_retaliation(self, params: Params, by: Any) -> jax.Array:
+        return region_optimal_tariff(params, by)
 
     def outcomes(self, eq: Solution) -> dict[str, jax.Array]:
         return outcomes(eq)

@@ -51,4 +51,3 @@ class IMLS(BaseModel):
     def psi_value(self) -> float:
         """psi, explicit or 0.67 / eps."""
         return self.psi if self.psi is not None else PSI_NUMERATOR / self.trade_elasticity
-

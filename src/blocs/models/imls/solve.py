@@ -110,7 +110,6 @@ jax.tree_util.register_dataclass(
 )
 
 
-
 def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: SolverResult) -> Solution:
     """The :class:`Solution` at unknowns ``x = [log w_hat, log L_hat]`` (``res``: the solver's)."""
     n = p.E.shape[0]
@@ -174,8 +173,6 @@ def solve_params(
 def solution_x(sol: Solution) -> jax.Array:
     """The unknowns ``[log w_hat, log L_hat]`` of a solution (a warm start for another)."""
     return jnp.log(jnp.concatenate([sol.w_hat, sol.L_hat]))
-
-
 
 
 #: Numbers of continuation steps tried, in turn, when a direct solve fails.

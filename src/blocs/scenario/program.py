@@ -1,0 +1,334 @@
+"""The compiled policy: a declarative program over the tariff and trade-cost arrays.
+
+Compiling a scenario (:func:`blocs.scenario.compile.compile_scenario`) gives a
+:class:`PolicyProgram`: the baseline tariffs and an ordered list of operations on
+``t[i, n, s]`` and ``d_hat[i, n, s]`` in index space. It needs no model parameter and runs no
+solver: a gravity partial effect stays a partial effect ``beta``, an "optimal" rate stays a
+request. :func:`resolve` runs the program with a model's calibrated parameters (``jax.numpy``,
+so derivatives and batched draws see the elasticity move ``d_hat = exp(-beta / eps_s)`` and
+the closed-form rates), giving the :class:`~blocs.models.base.Policy` a model solves.
+
+Example:
+    >>> import numpy as np
+    >>> prog = PolicyProgram(t0=np.zeros((2, 2, 1)), ops=(
+    ...     Set("tariffs[0]", np.array([[[False], [True]], [[False], [False]]]), 0.25),))
+    >>> prog.needs_parameters
+    False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from blocs.errors import ScenarioError
+from blocs.models.base import Model, Policy
+
+__all__ = [
+    "Add",
+    "Cap",
+    "ClosedFormTariff",
+    "CostChange",
+    "Floor",
+    "Mirror",
+    "OptimalResponse",
+    "PartialEffect",
+    "PolicyProgram",
+    "Resolution",
+    "ResolvedRate",
+    "Respond",
+    "Scale",
+    "Set",
+    "resolve",
+]
+
+#: ``respond(t, d_hat, by, against, sectors) -> t'``: a numerical best response (run layer).
+Respond = Callable[[Any, Any, list[int], list[int], list[int]], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Set:
+    """``t = value`` on ``mask`` (shape (N, N, S)); ``value`` a number or an (N, N, S) array."""
+
+    where: str
+    mask: np.ndarray
+    value: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Add:
+    """``t = t + value`` on ``mask`` (percentage points as a fraction)."""
+
+    where: str
+    mask: np.ndarray
+    value: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Scale:
+    """``1 + t = (1 + t) * factor`` on ``mask``."""
+
+    where: str
+    mask: np.ndarray
+    factor: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Cap:
+    """``t = min(t, value)`` on ``mask``."""
+
+    where: str
+    mask: np.ndarray
+    value: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Floor:
+    """``t = max(t, value)`` on ``mask``."""
+
+    where: str
+    mask: np.ndarray
+    value: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ClosedFormTariff:
+    """Each importer's closed-form uniform optimal tariff (the model's), on ``mask``."""
+
+    where: str
+    mask: np.ndarray
+    importers: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class PartialEffect:
+    """A gravity partial effect ``beta``: ``d_hat = exp(-beta / eps_s)`` on ``mask``.
+
+    ``multiply``: multiplies the current ``d_hat`` (agreements); else sets it (trade costs).
+    """
+
+    where: str
+    mask: np.ndarray
+    beta: float
+    multiply: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class CostChange:
+    """``d_hat = factor`` on ``mask`` (a direct iceberg trade-cost change)."""
+
+    where: str
+    mask: np.ndarray
+    factor: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Mirror:
+    """Each of ``by`` levies on each of ``against`` what that country levies on it."""
+
+    where: str
+    by: tuple[int, ...]
+    against: tuple[int, ...]
+    sectors: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimalResponse:
+    """``by`` (one region) answer ``against`` with their optimal uniform tariff.
+
+    Resolved with the model's closed form where it has one (one-sector IMLS: the paper's
+    formula on the two-region aggregate), else by a numerical best response (``respond``).
+    """
+
+    where: str
+    by: tuple[int, ...]
+    against: tuple[int, ...]
+    sectors: tuple[int, ...]
+
+
+#: Operations whose result depends on a model's parameters.
+PARAMETRIC = (ClosedFormTariff, PartialEffect, OptimalResponse)
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyProgram:
+    """A scenario compiled for one economy: baseline tariffs and operations, in order.
+
+    Attributes:
+        t0: baseline tariffs ``t[i, n, s]``, shape (N, N, S) (S = 1 for one-sector data).
+        ops: the operations (tariff rules, agreements, trade costs, retaliation, in order).
+        one_sector: whether the policy is returned with shape (N, N) (one-sector models).
+    """
+
+    t0: np.ndarray
+    ops: tuple[Any, ...]
+    one_sector: bool = True
+
+    @property
+    def needs_parameters(self) -> bool:
+        """Whether resolving needs a model's parameters (else it is the same for every model)."""
+        return any(isinstance(op, PARAMETRIC) for op in self.ops)
+
+    @property
+    def needs_response(self) -> bool:
+        """Whether the program asks for an optimal response."""
+        return any(isinstance(op, OptimalResponse) for op in self.ops)
+
+
+class ResolvedRate(NamedTuple):
+    """A rate the resolution computed (an optimal tariff or response)."""
+
+    where: str
+    rule: str
+    rate: Any
+
+
+class Resolution(NamedTuple):
+    """A resolved program.
+
+    Attributes:
+        policy: the counterfactual (tariffs and ``d_hat``, (N, N) or (N, N, S)).
+        rates: the rates computed for requests (closed forms, optimal responses).
+    """
+
+    policy: Policy
+    rates: tuple[ResolvedRate, ...]
+
+
+def _concrete(x: Any) -> bool:
+    """Whether ``x`` (a PyTree) holds no JAX tracer (so it can be checked and printed)."""
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
+
+
+def _check(t_new: Any, mask: np.ndarray, where: str, what: str) -> None:
+    if _concrete(t_new) and bool(np.any(np.asarray(t_new)[mask] <= -1.0)):
+        raise ScenarioError(f"{where}: the {what} operation gives a tariff <= -100 %")
+
+
+def _pairs(by: tuple[int, ...], against: tuple[int, ...], shape: tuple[int, ...],
+           sectors: tuple[int, ...]) -> np.ndarray:  # fmt: skip
+    """Mask of ``[a, b, s]`` with ``a`` in ``against``, ``b`` in ``by``, ``a != b``."""
+    m = np.zeros(shape, dtype=bool)
+    if by and against and sectors:
+        m[np.ix_(list(against), list(by), list(sectors))] = True
+    n = shape[0]
+    m[np.arange(n), np.arange(n), :] = False
+    return m
+
+
+def resolve(
+    program: PolicyProgram,
+    model: Model | None = None,
+    params: Any = None,
+    *,
+    respond: Respond | None = None,
+) -> Resolution:
+    """Run ``program`` with ``model``'s calibrated ``params`` (traceable in ``params``).
+
+    ``model``/``params`` may be omitted when the program needs no parameters. ``respond``
+    computes a numerical best response where the model has no closed form.
+
+    Raises:
+        ScenarioError: a request the model cannot resolve, or a tariff <= -100 %.
+    """
+    t = jnp.asarray(program.t0, dtype=float)
+    log_d = jnp.zeros_like(t)
+    rates: list[ResolvedRate] = []
+    if program.needs_parameters and (model is None or params is None):
+        raise ScenarioError("this policy depends on model parameters: pass model and params")
+    eps = None if model is None or params is None else model.elasticities(params)
+    for op in program.ops:
+        if isinstance(op, Set):
+            t = jnp.where(op.mask, jnp.broadcast_to(jnp.asarray(op.value, dtype=float), t.shape), t)
+        elif isinstance(op, Add):
+            t = jnp.where(op.mask, t + op.value, t)
+            _check(t, op.mask, op.where, "add")
+        elif isinstance(op, Scale):
+            t = jnp.where(op.mask, (1.0 + t) * op.factor - 1.0, t)
+            _check(t, op.mask, op.where, "multiply")
+        elif isinstance(op, Cap):
+            t = jnp.where(op.mask, jnp.minimum(t, op.value), t)
+            _check(t, op.mask, op.where, "cap")
+        elif isinstance(op, Floor):
+            t = jnp.where(op.mask, jnp.maximum(t, op.value), t)
+        elif isinstance(op, ClosedFormTariff):
+            assert model is not None
+            cols = jnp.zeros(t.shape[1])
+            for m in op.importers:
+                rate = _closed_form(model, params, m, op.where)
+                rates.append(ResolvedRate(op.where, "OPTIMAL", rate))
+                cols = cols.at[m].set(rate)
+            t = jnp.where(op.mask, jnp.broadcast_to(cols[None, :, None], t.shape), t)
+            _check(t, op.mask, op.where, "OPTIMAL rate")
+        elif isinstance(op, PartialEffect):
+            assert eps is not None
+            value = jnp.broadcast_to(-op.beta / eps[None, None, :], t.shape)
+            log_d = jnp.where(op.mask, log_d + value if op.multiply else value, log_d)
+        elif isinstance(op, CostChange):
+            log_d = jnp.where(op.mask, jnp.log(op.factor), log_d)
+        elif isinstance(op, Mirror):
+            mask = _pairs(op.by, op.against, t.shape, op.sectors)
+            t = jnp.where(mask, jnp.swapaxes(t, 0, 1), t)
+        elif isinstance(op, OptimalResponse):
+            assert model is not None
+            t = _respond(op, model, params, t, jnp.exp(log_d), respond, rates)
+        else:  # pragma: no cover - every op type is handled above
+            raise TypeError(f"unknown policy operation {op!r}")
+    n = t.shape[0]
+    off = (1.0 - jnp.eye(n))[:, :, None]
+    t = t * off
+    d_hat = jnp.exp(log_d * off)
+    if program.one_sector:
+        return Resolution(Policy(t=t[:, :, 0], d_hat=d_hat[:, :, 0]), tuple(rates))
+    return Resolution(Policy(t=t, d_hat=d_hat), tuple(rates))
+
+
+def _closed_form(model: Model, params: Any, importer: int, where: str) -> Any:
+    try:
+        return model.closed_form_tariff(params, importer)
+    except NotImplementedError:
+        raise ScenarioError(
+            f"{where}.rate: OPTIMAL (the closed-form optimal tariff) needs a model that has one "
+            f"(the one-sector model); the {model.name} model has none: use a number"
+        ) from None
+
+
+def _respond(
+    op: OptimalResponse,
+    model: Model,
+    params: Any,
+    t: Any,
+    d_hat: Any,
+    respond: Respond | None,
+    rates: list[ResolvedRate],
+) -> Any:
+    by_mask = np.zeros(t.shape[0], dtype=bool)
+    by_mask[list(op.by)] = True
+    try:
+        rate = model.closed_form_retaliation(params, by_mask)
+    except NotImplementedError:
+        rate = None
+    if rate is not None:
+        rates.append(ResolvedRate(op.where, "optimal", rate))
+        mask = _pairs(op.by, op.against, t.shape, tuple(range(t.shape[2])))
+        return jnp.where(mask, rate, t)
+    if respond is None:
+        raise ScenarioError(
+            f"{op.where}: rule = 'optimal' needs a numerical best response on the {model.name} "
+            "model, which this call cannot compute (run the scenario, or use rule = 'mirror')"
+        )
+    if not (_concrete(t) and _concrete(params)):
+        raise ScenarioError(
+            f"{op.where}: rule = 'optimal' on the {model.name} model is a numerical best "
+            "response; derivatives and batched draws through it are not available"
+        )
+    t_new = jnp.asarray(respond(t, d_hat, list(op.by), list(op.against), list(op.sectors)))
+    changed = np.asarray(t_new) != np.asarray(t)
+    if changed.any():
+        rates.append(ResolvedRate(op.where, "optimal", float(np.asarray(t_new)[changed][0])))
+    return t_new

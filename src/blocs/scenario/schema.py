@@ -1,0 +1,368 @@
+"""Scenario schema: a declarative description of who taxes whom, parsed from TOML and checked.
+
+A scenario file::
+
+    [scenario]
+    name = "allied-front-50"
+    data = "world2023"             # or a table: data = { flows = "f.csv", countries = "c.csv" }
+    model = "imls"
+
+    [model]                         # optional; defaults are the paper's benchmark
+    trade_elasticity = 4.0
+
+    [groups]
+    coalition = ["USA", "JPN", "KOR", "EU27"]
+
+    [[tariffs]]                     # importers levy `rate` on goods from exporters
+    importers = ["coalition"]
+    exporters = ["CHN"]
+    rate = 0.50
+
+Rules apply in order; a later rule overrides an earlier one for the same pair; a country
+never tariffs itself; pairs no rule names keep the baseline tariff. Operations on a rule:
+``rate`` (set), ``add`` (percentage points as a fraction: 0.1 = +10 pp), ``multiply`` (on
+``1 + t``), ``cap`` and ``floor``. ``rate`` may be a number or a special name:
+
+- ``"US_TARIFFS_2025"``: the April-2025 US rate with the 10 % floor, of the partner of the US
+  in the pair (the exporter when the US imports, the importer when the US exports; the
+  exporter otherwise);
+- ``"OPTIMAL"``: the importer's closed-form uniform optimal tariff (one-sector model);
+- ``"NAFTA_2005"``: the 2005 tariffs of the Caliendo-Parro data (cp2015 only).
+
+Group names: built-in groups (``EU27``, ``EU25``, ...), groups of the file, and ``ALL``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from blocs.errors import ScenarioError, closest
+from blocs.models.caliendo_parro import CaliendoParro
+from blocs.models.registry import MODELS, get_model
+
+#: The multi-sector model's options under their former name.
+MultiSectorOptions = CaliendoParro
+
+__all__ = [
+    "DATA_MODELS",
+    "OPERATIONS",
+    "SPECIAL_RATES",
+    "Agreement",
+    "CoalitionBlock",
+    "DataSpec",
+    "MultiSectorOptions",
+    "Retaliation",
+    "Scenario",
+    "ScenarioHeader",
+    "TariffRule",
+    "TradeCostRule",
+    "Variant",
+    "check_tariff",
+    "model_options",
+    "validation_message",
+]
+SPECIAL_RATES = ("US_TARIFFS_2025", "OPTIMAL", "NAFTA_2005")
+
+
+class DataSpec(BaseModel):
+    """The user's own data files (paths relative to the scenario file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    flows: str
+    countries: str | None = None
+
+
+#: Embedded data sets and the model each uses by default.
+DATA_MODELS = {"world2023": "imls", "icio2022": "caliendo_parro", "cp2015": "caliendo_parro"}
+
+
+class ScenarioHeader(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    source: str = ""
+    data: str | DataSpec = "world2023"
+    model: str | None = None
+    groups_file: str | None = None
+
+    @field_validator("data")
+    @classmethod
+    def _data(cls, v: str | DataSpec) -> str | DataSpec:
+        if isinstance(v, str) and v not in DATA_MODELS:
+            raise ValueError(
+                f"unknown data set {v!r}{closest(v, DATA_MODELS)}; embedded: "
+                f"{', '.join(DATA_MODELS)}, or a table {{ flows = ..., countries = ... }}"
+            )
+        return v
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str | None) -> str | None:
+        if v is not None and v not in MODELS:
+            raise ValueError(
+                f"unknown model {v!r}{closest(v, list(MODELS))}; models: {', '.join(MODELS)}"
+            )
+        return v
+
+    def model_kind(self) -> str:
+        """The model: as given, or the data set's default."""
+        if self.model is not None:
+            return self.model
+        return DATA_MODELS.get(self.data, "imls") if isinstance(self.data, str) else "imls"
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    importers: list[str] = Field(min_length=1)
+    exporters: list[str] = Field(min_length=1)
+    except_importers: list[str] = Field(default_factory=list)
+    except_exporters: list[str] = Field(default_factory=list)
+    sectors: list[str] | None = None
+    note: str = ""
+
+
+class TariffRule(_Rule):
+    """``importers`` levy a tariff on goods from ``exporters`` (one operation)."""
+
+    rate: float | str | None = None
+    add: float | None = None
+    multiply: float | None = None
+    cap: float | None = None
+    floor: float | None = None
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float | str | None) -> float | str | None:
+        if isinstance(v, str):
+            if v.upper() not in SPECIAL_RATES:
+                raise ValueError(
+                    f"unknown special rate {v!r}; use a number (0.25 = 25 %) or one of "
+                    f"{', '.join(SPECIAL_RATES)}"
+                )
+            return v.upper()
+        if v is not None:
+            check_tariff(v)
+        return v
+
+    @field_validator("cap", "floor")
+    @classmethod
+    def _bound(cls, v: float | None) -> float | None:
+        if v is not None:
+            check_tariff(v)
+        return v
+
+    @field_validator("multiply")
+    @classmethod
+    def _mult(cls, v: float | None) -> float | None:
+        if v is not None and (not math.isfinite(v) or v <= 0):
+            raise ValueError("multiply must be a positive number (it scales 1 + t)")
+        return v
+
+    @field_validator("add")
+    @classmethod
+    def _add(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError("add must be a finite number (0.1 = +10 percentage points)")
+        return v
+
+    def operation(self) -> tuple[str, float | str]:
+        ops = {k: getattr(self, k) for k in OPERATIONS if getattr(self, k) is not None}
+        if len(ops) != 1:
+            raise ValueError(
+                "give exactly one of rate, add, multiply, cap, floor "
+                f"(found {', '.join(ops) or 'none'})"
+            )
+        return next(iter(ops.items()))
+
+
+OPERATIONS = ("rate", "add", "multiply", "cap", "floor")
+
+
+def check_tariff(v: float) -> None:
+    if not math.isfinite(v):
+        raise ValueError("tariff must be a finite number (0.25 = 25 %)")
+    if v <= -1.0:
+        raise ValueError(f"tariff {v} is <= -100 %; tariffs are fractions > -1 (0.25 = 25 %)")
+
+
+class TradeCostRule(_Rule):
+    """An iceberg trade-cost shock from ``exporters`` to ``importers``.
+
+    ``partial_effect``: the gravity partial effect ``b``; the baseline share of each pair is
+    multiplied by ``exp(b)`` before renormalising, i.e. ``d_hat = exp(-b / eps)``.
+    ``change``: ``d_hat`` directly (0.9 = trade costs fall by 10 %).
+    """
+
+    partial_effect: float | None = None
+    change: float | None = Field(None, gt=0)
+    symmetric: bool = False
+
+
+class Agreement(BaseModel):
+    """A trade agreement among ``members``.
+
+    ``free_trade``: tariffs among members go to zero. ``partial_effect``: a gravity partial
+    effect on trade among members (trade costs fall, as in validation C). ``external_tariff``:
+    a common tariff the members levy on everyone else (applied to ``sectors`` if given).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    members: list[str] = Field(min_length=1)
+    name: str = ""
+    free_trade: bool = True
+    partial_effect: float | None = None
+    external_tariff: float | None = None
+    sectors: list[str] | None = None
+    note: str = ""
+
+    @field_validator("external_tariff")
+    @classmethod
+    def _ext(cls, v: float | None) -> float | None:
+        if v is not None:
+            check_tariff(v)
+        return v
+
+
+class Retaliation(BaseModel):
+    """``by`` respond to the tariffs of ``against``.
+
+    ``mirror``: each country in ``by`` levies on each country in ``against`` the tariff that
+    country levies on it (sector by sector). ``optimal``: the closed-form uniform optimal
+    tariff of ``by`` (as one region) against ``against`` (one-sector model, models.md §1).
+    ``none``: no response.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    by: list[str] = Field(min_length=1)
+    against: list[str] = Field(min_length=1)
+    rule: Literal["mirror", "optimal", "none"] = "mirror"
+    sectors: list[str] | None = None
+    note: str = ""
+
+
+class CoalitionBlock(BaseModel):
+    """A ``[coalition]`` table: the question ``blocs coalition FILE.toml`` answers.
+
+    The leader and every subset of ``allies`` levy ``tariff`` on ``target``; the target
+    responds (``mirror``, ``none``, ``optimal``: its best-response rate per coalition, at
+    most ``max_response``, or a rate). See :mod:`blocs.coalitions`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    leader: str = "USA"
+    target: str = "CHN"
+    allies: list[str] = Field(min_length=1, max_length=12)
+    tariff: float = 0.5
+    response: str | float = "mirror"
+    america_first: bool | None = None
+    punishment: str | float | None = "auto"
+    leverage_multiple: float = Field(2.0, gt=0)
+    max_response: float = Field(2.0, gt=0, allow_inf_nan=False)
+
+    @field_validator("tariff")
+    @classmethod
+    def _tariff(cls, v: float) -> float:
+        check_tariff(v)
+        return v
+
+
+class Variant(BaseModel):
+    """A variant of the scenario: the same policy under other model options."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    model: dict[str, Any] = Field(default_factory=dict)
+
+
+class Scenario(BaseModel):
+    """A parsed, checked scenario (see the module docstring and docs/scenarios.md).
+
+    Example:
+        >>> s = Scenario.model_validate({"scenario": {"name": "x"}, "tariffs": [
+        ...     {"importers": ["USA"], "exporters": ["CHN"], "rate": 0.5}]})
+        >>> s.tariffs[0].rate
+        0.5
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioHeader
+    model: dict[str, Any] = Field(default_factory=dict)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    sector_groups: dict[str, list[str]] = Field(default_factory=dict)
+    tariffs: list[TariffRule] = Field(default_factory=list)
+    agreements: list[Agreement] = Field(default_factory=list)
+    trade_costs: list[TradeCostRule] = Field(default_factory=list)
+    retaliation: list[Retaliation] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
+    coalition: CoalitionBlock | None = None
+    base_dir: str = Field(default=".", exclude=True)
+    path: str = Field(default="<scenario>", exclude=True)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def kind(self) -> str:
+        """The registered model's name (``"imls"``, ``"caliendo_parro"``, ...)."""
+        return self.scenario.model_kind()
+
+    @property
+    def options(self) -> Any:
+        """The validated options of the scenario's model (its registered ``Options`` class)."""
+        return model_options(self.kind, self.model, where=f"{self.path}, model")
+
+    def with_model(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy with model options replaced (validated)."""
+        merged = {**self.model, **overrides}
+        model_options(self.kind, merged, where=f"{self.path}, model")
+        return self.model_copy(update={"model": merged})
+
+
+def model_options(kind: str, raw: Mapping[str, Any], *, where: str) -> Any:
+    """Validate a ``[model]`` table for the registered model ``kind``; errors name the key."""
+    try:
+        return get_model(kind).Options.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(where, exc, prefix="")) from None
+
+
+def _loc(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def validation_message(path: str, exc: ValidationError, prefix: str = "") -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if p not in ("function-after", "str", "float", "DataSpec")]
+        if prefix:
+            loc = [prefix, *loc]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling; see docs/scenarios.md)"
+            if len(loc) >= 2 and loc[0] == "tariffs":
+                msg = (
+                    f"unknown key '{loc[-1]}'; a tariff rule takes importers, exporters, "
+                    "except_importers, except_exporters, sectors, note and one operation: "
+                    f"{', '.join(OPERATIONS)}"
+                )
+        elif err["type"] == "literal_error":
+            allowed = err.get("ctx", {}).get("expected", "")
+            msg = f"unknown value {err.get('input')!r}; allowed: {allowed}"
+        lines.append(
+            f"{path}{'.' if path.endswith('model') else ', '}{_loc(loc)}: {msg}"
+            if loc
+            else f"{path}: {msg}"
+        )
+    return "\n".join(dict.fromkeys(lines))
