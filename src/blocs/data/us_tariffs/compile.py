@@ -275,7 +275,9 @@ def _applies(r: pd.Series, code: str) -> bool:
     if r.measure_id.startswith(("IEEPA-FENT-CHN", "IEEPA-RECIP-CHN")) and code in _CHINA:
         return True
     if "ALL" in ex:
-        return not (r.measure_id == "IEEPA-RECIP-BASE" and (code in _NO_RECIPROCAL or code in _CHINA))
+        return not (
+            r.measure_id == "IEEPA-RECIP-BASE" and (code in _NO_RECIPROCAL or code in _CHINA)
+        )
     return False
 
 
@@ -467,9 +469,7 @@ def _compile_all(o: _Options) -> dict[str, Any]:
     outside = [c for c in rates if c not in data["iso3"] and c in w]
     wt = np.array([w[c] for c in outside])
     rates["ROW"] = sum(wt[k] * rates[c] for k, c in enumerate(outside)) / wt.sum()
-    ids["ROW"] = [
-        sorted({m for c in outside for m in ids[c][k]}) for k in range(len(sec.SECTORS))
-    ]
+    ids["ROW"] = [sorted({m for c in outside for m in ids[c][k]}) for k in range(len(sec.SECTORS))]
     notes = []
     for mid, why in _NOT_MODELLED.items():
         if mid in rows:
@@ -595,7 +595,9 @@ def _record(o: _Options, economy: Any) -> TariffsInForce:
             )
         dropped = [c for c in missing if c not in comp["outside"]]
         if dropped:
-            notes.append(f"economies in the record but not in the data (dropped): {', '.join(dropped)}")
+            notes.append(
+                f"economies in the record but not in the data (dropped): {', '.join(dropped)}"
+            )
         return TariffsInForce(o.date, "us", iso3, secs, rates, MappingProxyType(measures),
                               tuple(notes), MappingProxyType(_assumptions(o)))  # fmt: skip
     # one sector: import-weighted average of the sectoral rates, icio2022 weights
@@ -611,13 +613,12 @@ def _record(o: _Options, economy: Any) -> TariffsInForce:
         ids = sorted({m for k in range(goods) if r[k] * w[k] > 0 for m in comp["ids"][c][k]})
         if rates[i] != 0.0:
             measures[(c, _ONE_SECTOR)] = tuple(ids)
-    if "TWN" in named or "TWN" in comp["rates"]:
-        if "TWN" not in iso3:
-            notes.append(
-                "TWN: no Taiwan in this economy (world2023's trade source reports it as "
-                "'Other Asia, n.e.s.'); the US rate on Taiwan is dropped "
-                f"({100 * _one_sector_rate(comp, 'TWN'):.1f} % on icio2022 weights)"
-            )
+    if ("TWN" in named or "TWN" in comp["rates"]) and "TWN" not in iso3:
+        notes.append(
+            "TWN: no Taiwan in this economy (world2023's trade source reports it as "
+            "'Other Asia, n.e.s.'); the US rate on Taiwan is dropped "
+            f"({100 * _one_sector_rate(comp, 'TWN'):.1f} % on icio2022 weights)"
+        )
     dropped = [c for c in missing if c not in iso3 and c != "TWN"]
     if dropped:
         notes.append(f"economies in the record but not in the data (dropped): {', '.join(dropped)}")
@@ -658,7 +659,7 @@ def effective_us_tariff_rate(
 
     Example:
         >>> round(effective_us_tariff_rate("2024-12-31"), 1)
-        6.0
+        6.6
     """
     o = _options(
         date,

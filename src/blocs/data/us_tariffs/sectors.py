@@ -124,7 +124,9 @@ CHINA_301_SECTOR_AVERAGE: MappingProxyType[str, float] = MappingProxyType(
 )  # fmt: skip
 
 
-def atoms_cover(atoms: frozenset[str] | set[str], sectors: tuple[str, ...] = SECTORS) -> list[float]:
+def atoms_cover(
+    atoms: frozenset[str] | set[str], sectors: tuple[str, ...] = SECTORS
+) -> list[float]:
     """Share of each sector covered by a set of atoms (the atoms are disjoint, so shares add)."""
     out = [0.0] * len(sectors)
     for a in atoms:
