@@ -67,6 +67,14 @@ def _rows(index: Iterable[int]) -> str:
     return f"row{'s' if len(idx) > 1 else ''} {shown}{more}"
 
 
+def _holds(index: Iterable[int], value: object) -> str:
+    """'row 4 holds 'n/a'' / 'rows 6, 10 hold -1.0' (the first offending value)."""
+    idx = list(index)
+    if hasattr(value, "item"):
+        value = value.item()  # numpy scalar -> Python, for a readable repr
+    return f"{_rows(idx)} hold{'s' if len(idx) == 1 else ''} {value!r}"
+
+
 def _require_finite(col: pd.Series, name: str, source: str) -> pd.Series:
     """The column as float64; raise naming the first bad rows if not numeric or not finite."""
     values = pd.to_numeric(col, errors="coerce")
@@ -74,8 +82,8 @@ def _require_finite(col: pd.Series, name: str, source: str) -> pd.Series:
     if bad_text.any():
         first = col[bad_text]
         raise InputError(
-            f"{source}: column {name!r} must be numeric; {_rows(first.index)} hold "
-            f"{first.iloc[0]!r}. Fix the value(s) or drop the row(s)."
+            f"{source}: column {name!r} must be numeric; {_holds(first.index, first.iloc[0])}."
+            " Fix the value(s) or drop the row(s)."
         )
     missing = values.isna()
     if missing.any():
@@ -164,16 +172,15 @@ def load_panel(source: str | Path | pd.DataFrame) -> Panel:
     frac = year != np.round(year)
     if frac.any():
         raise InputError(
-            f"{where}: column 'year' must hold whole years; {_rows(year.index[frac])} hold "
-            f"{year[frac].iloc[0]!r}"
+            f"{where}: column 'year' must hold whole years; {_holds(year.index[frac], year[frac].iloc[0])}"
         )
     frame["year"] = year.astype(np.int64)
     trade = _require_finite(raw["trade"], "trade", where)
     neg = trade < 0
     if neg.any():
         raise InputError(
-            f"{where}: column 'trade' must be >= 0; {_rows(trade.index[neg])} hold "
-            f"{trade[neg].iloc[0]!r}. Flows are levels (not logs); zeros are allowed."
+            f"{where}: column 'trade' must be >= 0; {_holds(trade.index[neg], trade[neg].iloc[0])}."
+            " Flows are levels (not logs); zeros are allowed."
         )
     frame["trade"] = trade
     keys = ["exporter", "importer", "year", *(["sector"] if has_sector else [])]
