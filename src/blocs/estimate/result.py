@@ -223,6 +223,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -237,7 +240,7 @@ def write_estimate(est: GravityEstimate, folder: str | Path) -> list[Path]:
     except OSError as exc:
         raise InputError(f"--out {out}: cannot create the folder ({exc})") from None
     json_bytes = est.to_json().encode("utf-8")
-    csv_bytes = est.table().to_csv(index=False, float_format="%.10g").encode("utf-8")
+    csv_bytes = est.table().to_csv(index=False).encode("utf-8")
     paths = [out / ESTIMATE_FILE, out / COEFFICIENTS_FILE]
     _atomic_write(paths[1], csv_bytes)
     _atomic_write(paths[0], json_bytes)
