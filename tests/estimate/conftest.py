@@ -21,14 +21,18 @@ def synthetic_panel(
     first = years[len(years) // 2]
     members = set(codes[: n_countries // 2])
     df["fta"] = (
-        df.exporter.isin(members) & df.importer.isin(members) & (df.year >= first)
+        df.exporter.isin(members)
+        & df.importer.isin(members)
+        & (df.year >= first)
         & (df.exporter != df.importer)
     ).astype(float)
     df["other"] = rng.integers(0, 2, len(df)).astype(float)
     eta = (
-        df.exporter.map(ex) + df.importer.map(im)
+        df.exporter.map(ex)
+        + df.importer.map(im)
         + np.array([pair[(e, i)] for e, i in zip(df.exporter, df.importer, strict=True)])
-        + beta * df.fta + 0.01 * df.year.sub(years[0])
+        + beta * df.fta
+        + 0.01 * df.year.sub(years[0])
     )
     df["trade"] = np.exp(eta) * rng.gamma(50.0, 1 / 50.0, len(df)) * 100
     return df

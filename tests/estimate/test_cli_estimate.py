@@ -16,7 +16,9 @@ FORMULA = "trade ~ fta + other | exporter^year + importer^year + exporter^import
 def test_estimate_prints_and_writes(panel_df, tmp_path):
     panel_df.to_csv(tmp_path / "panel.csv", index=False)
     out = tmp_path / "est"
-    res = runner.invoke(app, ["estimate", str(tmp_path / "panel.csv"), "-f", FORMULA, "--out", str(out)])
+    res = runner.invoke(
+        app, ["estimate", str(tmp_path / "panel.csv"), "-f", FORMULA, "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert "fta" in res.output and "observations 224 of 256 rows" in res.output
     assert "cluster-robust (CRV1) by pair" in res.output
@@ -30,7 +32,9 @@ def test_estimate_prints_and_writes(panel_df, tmp_path):
 def test_bad_input_exits_2_without_traceback(panel_df, tmp_path):
     panel_df.to_csv(tmp_path / "panel.csv", index=False)
     out = tmp_path / "est"
-    res = runner.invoke(app, ["estimate", str(tmp_path / "panel.csv"), "-f", "ftaa", "--out", str(out)])
+    res = runner.invoke(
+        app, ["estimate", str(tmp_path / "panel.csv"), "-f", "ftaa", "--out", str(out)]
+    )
     assert res.exit_code == 2
     assert "did you mean 'fta'" in res.output and "Traceback" not in res.output
     assert not out.exists()
@@ -42,7 +46,17 @@ def test_no_convergence_exits_3_and_writes_nothing(panel_df, tmp_path):
     panel_df.to_csv(tmp_path / "panel.csv", index=False)
     out = tmp_path / "est"
     res = runner.invoke(
-        app, ["estimate", str(tmp_path / "panel.csv"), "-f", FORMULA, "--maxiter", "1", "--out", str(out)]
+        app,
+        [
+            "estimate",
+            str(tmp_path / "panel.csv"),
+            "-f",
+            FORMULA,
+            "--maxiter",
+            "1",
+            "--out",
+            str(out),
+        ],
     )
     assert res.exit_code == 3
     assert "did not converge" in res.output and not out.exists()

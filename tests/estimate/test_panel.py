@@ -50,7 +50,9 @@ def test_missing_column_suggests_rename(panel_df, tmp_path):
 def test_non_numeric_trade_names_row(panel_df, tmp_path):
     df = panel_df.astype({"trade": object})
     df.loc[3, "trade"] = "1,5"
-    with pytest.raises(InputError, match=r"bad\.csv: column 'trade' must be numeric; row 4 holds '1,5'"):
+    with pytest.raises(
+        InputError, match=r"bad\.csv: column 'trade' must be numeric; row 4 holds '1,5'"
+    ):
         load_panel(_write(df, tmp_path))
 
 

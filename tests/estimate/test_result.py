@@ -95,9 +95,7 @@ def test_draws_from_file_and_degenerate_covariance(est, tmp_path):
     write_estimate(est, tmp_path)
     d = draw_partial_effects(tmp_path / "estimate.json", ["fta"], 5, seed=3)
     assert d.shape == (5, 1)
-    flat = GravityEstimate.from_dict(
-        {**est.to_dict(), "covariance": [[0.0, 0.0], [0.0, 0.0]]}
-    )
+    flat = GravityEstimate.from_dict({**est.to_dict(), "covariance": [[0.0, 0.0], [0.0, 0.0]]})
     assert np.all(draw_partial_effects(flat, ["fta", "other"], 3) == est.coefficients)
     neg = GravityEstimate.from_dict({**est.to_dict(), "covariance": [[1.0, 2.0], [2.0, 1.0]]})
     with pytest.raises(InputError, match="not positive semi-definite"):

@@ -52,7 +52,9 @@ def default_formula(terms: str | list[str] | tuple[str, ...], sector: bool = Fal
 
 def _split(text: str) -> list[str]:
     """Split on top-level '+' (not inside parentheses)."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -71,7 +73,9 @@ def parse_formula(formula: str, columns: list[str] | None = None, sector: bool =
     """Parse (and, given the panel's ``columns``, check) a formula; see the module doc."""
     text = " ".join(str(formula).split())
     if not text:
-        raise InputError("--formula is empty; e.g. 'trade ~ fta | exporter^year + importer^year + exporter^importer'")
+        raise InputError(
+            "--formula is empty; e.g. 'trade ~ fta | exporter^year + importer^year + exporter^importer'"
+        )
     if "~" not in text:
         text = default_formula(text, sector=sector)
     if text.count("~") > 1 or text.count("|") > 1:
@@ -84,7 +88,9 @@ def parse_formula(formula: str, columns: list[str] | None = None, sector: bool =
     terms = tuple(_split(terms_text))
     effects = tuple(e.replace(" ", "") for e in _split(fe_text)) if fe_text.strip() else ()
     if not _NAME.match(lhs):
-        raise InputError(f"formula {formula!r}: the left side must be one column (trade), not {lhs!r}")
+        raise InputError(
+            f"formula {formula!r}: the left side must be one column (trade), not {lhs!r}"
+        )
     if any(not t for t in terms) or terms in ((), ("1",), ("0",)):
         raise InputError(
             f"formula {formula!r}: name at least one policy term between '~' and '|', "

@@ -148,9 +148,7 @@ def load_panel(source: str | Path | pd.DataFrame) -> Panel:
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in KEY_COLUMNS if c not in raw.columns]
     if missing:
-        hints = "".join(
-            f"; {c!r}{closest(c, raw.columns) or ' is absent'}" for c in missing
-        )
+        hints = "".join(f"; {c!r}{closest(c, raw.columns) or ' is absent'}" for c in missing)
         raise InputError(
             f"{where}: missing column(s) {', '.join(missing)}{hints}. A panel needs columns "
             f"{', '.join(KEY_COLUMNS)} (and optionally sector), one row per flow."
@@ -165,7 +163,8 @@ def load_panel(source: str | Path | pd.DataFrame) -> Panel:
         if empty.any():
             raise InputError(
                 f"{where}: column {col!r} is empty in {_rows(s.index[empty])}; every row "
-                "needs a country code (ISO3, e.g. DEU)" + (" and a sector" if col == "sector" else "")
+                "needs a country code (ISO3, e.g. DEU)"
+                + (" and a sector" if col == "sector" else "")
             )
         frame[col] = s.astype(str).str.strip()
     year = _require_finite(raw["year"], "year", where)
