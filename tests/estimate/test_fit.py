@@ -97,3 +97,17 @@ def test_loads_path(panel_df, tmp_path):
     panel_df.to_parquet(tmp_path / "p.parquet")
     est = estimate_gravity(load_panel(tmp_path / "p.parquet"), FORMULA)
     assert est.data["source"].endswith("p.parquet") and len(est.data["sha256"]) == 64
+
+
+def test_sector_panel_uses_sector_effects(panel_df):
+    a = panel_df.assign(sector="A")
+    b = panel_df.assign(sector="B", trade=panel_df.trade * 2.0)
+    import pandas as pd
+
+    est = estimate_gravity(pd.concat([a, b], ignore_index=True), "fta + other")
+    assert est.formula == (
+        "trade ~ fta + other | exporter^sector^year + importer^sector^year"
+        " + exporter^importer^sector"
+    )
+    one = estimate_gravity(panel_df, "fta + other")
+    assert est.coef("fta") == pytest.approx(one.coef("fta"), rel=1e-6)  # same data twice

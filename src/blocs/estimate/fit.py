@@ -110,9 +110,10 @@ def estimate_gravity(
         frame = frame.loc[~domestic]
     if len(frame) == 0:
         raise InputError(f"{panel.source}: no international flows (exporter != importer)")
-    needed = list(dict.fromkeys([*parsed.columns(), *cluster_cols, "exporter", "importer", "year"]))
-    if panel.has_sector:
-        needed.append("sector")
+    sector = ["sector"] if panel.has_sector else []
+    needed = list(
+        dict.fromkeys([*parsed.columns(), *cluster_cols, "exporter", "importer", "year", *sector])
+    )
     data = frame[needed].copy()
     data[_ROW] = frame.index.to_numpy()
     data = data.reset_index(drop=True)
