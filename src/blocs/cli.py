@@ -424,6 +424,8 @@ app.command("talks")(_talks_cmd)
 from blocs.cli_gradient import gradient as _gradient_cmd  # noqa: E402
 
 app.command("gradient")(_gradient_cmd)
+from blocs.cli_estimate import estimate as _estimate_cmd  # noqa: E402
+app.command("estimate")(_estimate_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,117 @@
+"""``blocs estimate``: PPML structural-gravity estimation of policy effects on a panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from blocs._clitools import fail, fmt_number
+from blocs.errors import BlocsError
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def print_estimate(est: Any, console: Console = out_console) -> None:
+    """The coefficient table and what was dropped, converged and assumed."""
+    table = Table(title=escape(est.formula), title_justify="left")
+    for name in ("term", "coef", "s.e.", "p", "95 % interval", "effect %"):
+        table.add_column(name, justify="left" if name == "term" else "right", no_wrap=True)
+    for _, r in est.table().iterrows():
+        table.add_row(
+            escape(str(r["term"])),
+            fmt_number(r["coef"], 6),
+            fmt_number(r["se"], 6),
+            fmt_number(r["p"], 4),
+            f"[{fmt_number(r['ci_low'], 3)}, {fmt_number(r['ci_high'], 3)}]",
+            fmt_number(r["effect_pct"], 2, signed=True),
+        )
+    console.print(table)
+    lines = [
+        "effect % = 100 (exp(coef) - 1): the partial effect on the pair's trade, before "
+        "general-equilibrium adjustment",
+        f"observations {est.nobs:,} of {est.n_rows:,} rows: dropped {est.n_domestic:,} domestic, "
+        f"{est.n_separated:,} separated, {est.n_singletons:,} singleton",
+        f"standard errors {est.vcov}; PPML "
+        + ("converged" if est.converged else "[bold red]did NOT converge[/]")
+        + f" (tolerance {est.options.get('tol', float('nan')):g})",
+    ]
+    if est.collinear:
+        lines.append(
+            f"[yellow]dropped as collinear with the fixed effects: {escape(', '.join(est.collinear))}[/]"
+        )
+    if est.dropped:
+        more = est.n_dropped - len(est.dropped)
+        lines.append(
+            "[yellow]dropped observations: "
+            + escape(", ".join(est.dropped[:8]))
+            + (f" and {est.n_dropped - 8} more" if est.n_dropped > 8 else "")
+            + ("" if more <= 0 else " (the first 100 are listed in estimate.json)")
+            + "[/]"
+        )
+    for note in est.notes:
+        lines.append(f"[yellow]note: {escape(note)}[/]")
+    console.print("[dim]" + "\n".join(lines) + "[/]", highlight=False)
+
+
+def estimate(
+    panel: Annotated[
+        Path, typer.Argument(help="the panel: CSV or Parquet with exporter, importer, year, trade")
+    ],
+    formula: Annotated[
+        str,
+        typer.Option(
+            "--formula",
+            "-f",
+            help="'trade ~ terms | fixed effects' (fixest notation, a^b = interaction), or just "
+            "the terms for the default 'trade ~ terms | exporter^year + importer^year + "
+            "exporter^importer'",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="write estimate.json and coefficients.csv here"),
+    ] = None,
+    cluster: Annotated[
+        str,
+        typer.Option(help="cluster standard errors by: pair, a column, 'a+b', hetero or iid"),
+    ] = "pair",
+    domestic: Annotated[
+        bool,
+        typer.Option(
+            "--domestic/--international-only",
+            help="keep domestic flows (exporter = importer); default: international only",
+        ),
+    ] = False,
+    maxiter: Annotated[int, typer.Option(help="maximum PPML (IRLS) iterations")] = 100,
+    tol: Annotated[float, typer.Option(help="PPML convergence tolerance")] = 1e-10,
+) -> None:
+    """Estimate policy effects by PPML with high-dimensional fixed effects (structural gravity).
+
+    Example: blocs estimate panel.csv --formula "trade ~ fta | exporter^year + importer^year +
+    exporter^importer" --out est/
+    """
+    from blocs.estimate import estimate_gravity, load_panel, write_estimate
+
+    try:
+        with err_console.status(f"estimating on {panel} ...", spinner="dots"):
+            data = load_panel(panel)
+            est = estimate_gravity(
+                data,
+                formula,
+                international_only=not domestic,
+                cluster=cluster,
+                maxiter=maxiter,
+                tol=tol,
+            )
+        paths = write_estimate(est, out) if out is not None else []
+    except BlocsError as exc:
+        fail(exc)
+    print_estimate(est)
+    if paths:
+        err_console.print(f"wrote {', '.join(str(p) for p in paths)}")
