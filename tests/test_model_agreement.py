@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 import blocs
+from blocs.economy import MultiSectorEconomy
 from blocs.models import imls
-from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector
+from blocs.models.caliendo_parro import solve_multisector
 
 #: The issue's requirement: the two models agree to 1e-8.
 AGREEMENT_TOL = 1e-8

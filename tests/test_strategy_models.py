@@ -141,7 +141,6 @@ def _two_regions(economy: Economy, code: str) -> Economy:
         t=jnp.zeros((2, 2)),
         nu=jnp.asarray(nu2),
         gdp=jnp.asarray(X2.sum(axis=1)),
-        us_tariff_2025=jnp.full(2, np.nan),
         iso3=(code, "ROW"),
         names=(code, "rest of the world"),
     )

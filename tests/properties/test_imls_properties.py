@@ -66,7 +66,7 @@ def economies(draw, n=4):
         t=eco.t,
         nu=jnp.asarray(nu),
         gdp=eco.gdp,
-        us_tariff_2025=eco.us_tariff_2025,
+        country_data=eco.country_data,
         iso3=eco.iso3,
         names=eco.names,
     )

@@ -13,12 +13,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blocs.models.caliendo_parro import (
-    MultiSectorEconomy,
-    equilibrium_at,
-    rebase,
-    solve_multisector,
-)
+from blocs.economy import MultiSectorEconomy
+from blocs.models.caliendo_parro import equilibrium_at, rebase, solve_multisector
 
 #: Hats of a no-change solve equal 1 to this (solver tolerance 1e-12 plus rounding).
 ZERO_SHOCK_TOL = 1e-10
@@ -209,7 +205,6 @@ def test_one_sector_without_io_matches_the_one_sector_model(seed):
         t=jnp.asarray(t),
         nu=jnp.zeros(n),
         gdp=jnp.asarray(X.sum(axis=1)),
-        us_tariff_2025=jnp.full(n, jnp.nan),
         iso3=ms.iso3,
         names=ms.iso3,
     )

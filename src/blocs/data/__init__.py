@@ -2,6 +2,12 @@
 
 - :func:`load_world2023`: 194 economies, 2023 (BACI flows, WDI GDP, April-2025 US tariffs).
 - :func:`load_economy`: the user's long flow table (CSV or Parquet) and countries table.
+- :func:`load_dataset`: an embedded data set by name (:data:`DATASETS`); multi-sector
+  loaders are in :mod:`blocs.data.multisector`.
+- :func:`us_tariffs_2025_04`: the April-2025 US tariffs a data set carries per country.
+
+Every economy records which data set it is (``economy.dataset``: a name of
+:data:`DATASETS`, or ``"user"``).
 
 See ``data/README.md`` in the package for sources and licences.
 """
@@ -13,15 +19,28 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from blocs.data import multisector
 from blocs.economy import Economy, economy_from_tables
 from blocs.errors import DataError
 
-__all__ = ["DATASETS", "data_path", "load_dataset", "load_economy", "load_world2023", "read_table"]
+__all__ = [
+    "DATASETS",
+    "US_TARIFF_2025_COLUMN",
+    "data_path",
+    "load_dataset",
+    "load_economy",
+    "load_world2023",
+    "read_table",
+    "us_tariffs_2025_04",
+]
 
-#: Names of the embedded data sets.
+#: Names of the embedded data sets (the ``dataset`` of the economies their loaders build).
 DATASETS = ("world2023", "icio2022", "cp2015")
+#: The countries-table column of the US tariffs announced in April 2025 (world2023 has it).
+US_TARIFF_2025_COLUMN = "us_tariff_2025_04"
 
 
 def data_path(*parts: str) -> Path:
@@ -62,6 +81,7 @@ def load_world2023(calibrate: str = "auto") -> Economy:
         flows_label="world2023/trade.csv",
         countries_label="world2023/countries.csv",
         source="world2023: CEPII BACI 2023 (HS22, V202501) via IMLS (2025); WDI GDP",
+        dataset="world2023",
     )
 
 
@@ -116,12 +136,30 @@ def load_dataset(name: str, *, elasticities: str | None = None) -> Any:
     """
     if name == "world2023":
         return load_world2023()
-    if name in ("icio2022", "cp2015"):
-        from blocs.data import multisector
-
-        if name == "cp2015":
-            return multisector.load_cp2015()
+    if name == "icio2022":
         if elasticities is None:
             return multisector.load_icio2022()
         return multisector.load_icio2022(elasticities)
+    if name == "cp2015":
+        return multisector.load_cp2015()
     raise DataError(f"unknown data set {name!r}; embedded data sets: {', '.join(DATASETS)}")
+
+
+def us_tariffs_2025_04(economy: Any) -> np.ndarray | None:
+    """The US tariff announced in April 2025 on each country's exports, from the data.
+
+    Reads the :data:`US_TARIFF_2025_COLUMN` column of the economy's countries table
+    (``economy.country_data``; world2023 has it, a user's countries table may).
+
+    Returns:
+        The rates (0.25 = 25 %), shape (N,), NaN where the table has no value; None when the
+        data has no such column (icio2022, cp2015, most user data).
+
+    Example:
+        >>> us_tariffs_2025_04(load_world2023()).shape
+        (194,)
+        >>> us_tariffs_2025_04(load_dataset("cp2015")) is None
+        True
+    """
+    column = economy.country_data.get(US_TARIFF_2025_COLUMN)
+    return None if column is None else np.asarray(column, dtype=float)

@@ -1,4 +1,4 @@
-"""Loaders for the multi-sector model (:mod:`blocs.models.caliendo_parro`).
+"""Loaders of multi-sector data (:class:`blocs.economy.MultiSectorEconomy`).
 
 - :func:`load_cp2015`: Caliendo & Parro (2015), 31 regions x 40 sectors, 1993, with
   input-output links; :func:`cp2015_nafta_tariffs` gives the paper's NAFTA experiment.
@@ -24,8 +24,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from blocs.economy import USER_DATASET, MultiSectorEconomy, trade_deficits
 from blocs.errors import DataError, closest
-from blocs.models.caliendo_parro import MultiSectorEconomy, trade_deficits
 
 __all__ = [
     "CP2015_ISO3",
@@ -299,6 +299,7 @@ def load_cp2015() -> MultiSectorEconomy:
         label="cp2015",
         allow_negative_io=True,
         source="Caliendo & Parro (2015), REStud 82(1), supplementary material; 1993",
+        dataset="cp2015",
     )
 
 
@@ -383,11 +384,17 @@ def load_icio2022(elasticities: str = "caliendo_parro_2015") -> MultiSectorEcono
         label,
         source=f"OECD ICIO 2023 edition (2022), Teti GTD tariffs, via "
         f"tariffwar; elasticities: {elasticities}",
+        dataset="icio2022",
     )
 
 
 def _economy_from_long(
-    f: pd.DataFrame, sectors: tuple[str, ...], theta: np.ndarray, label: str, source: str
+    f: pd.DataFrame,
+    sectors: tuple[str, ...],
+    theta: np.ndarray,
+    label: str,
+    source: str,
+    dataset: str = USER_DATASET,
 ) -> MultiSectorEconomy:
     need = ["exporter", "importer", "sector", "flow_musd", "tariff"]
     missing = [c for c in need if c not in f.columns]
@@ -452,6 +459,7 @@ def _economy_from_long(
         sectors=sectors,
         label=label,
         source=source,
+        dataset=dataset,
     )
 
 
@@ -542,7 +550,9 @@ def load_io_coefficients(path: str | Path, economy: MultiSectorEconomy) -> jax.A
 
 def with_io_links(economy: MultiSectorEconomy, gamma_io: Any) -> MultiSectorEconomy:
     """``economy`` with input-output links: ``gamma_va = 1 - sum_k gamma_io``, ``alpha``
-    recalibrated by :func:`calibrate_final_demand` (negatives clipped, renormalised)."""
+    recalibrated by :func:`calibrate_final_demand` (negatives clipped, renormalised).
+
+    The result is user data (``dataset="user"``): it is no longer the embedded data set."""
     gio = np.asarray(gamma_io, dtype=float)
     X, t, D = (np.asarray(a) for a in (economy.X, economy.t, economy.D))
     gva = np.clip(1.0 - gio.sum(axis=1), 0.0, 1.0)
@@ -560,4 +570,6 @@ def with_io_links(economy: MultiSectorEconomy, gamma_io: Any) -> MultiSectorEcon
         sectors=economy.sectors,
         tradable=economy.tradable,
         source=economy.source + " + user input-output table",
+        dataset=USER_DATASET,
+        country_data=economy.country_data,
     )

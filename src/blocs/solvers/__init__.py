@@ -21,3 +21,14 @@ __all__ = [
     "status_code",
     "status_message",
 ]
+
+# Fixed points of contractions and Neumann-series linear solves (appended).
+from blocs.solvers.defaults import FIXED_POINT_TOL  # noqa: E402
+from blocs.solvers.fixed_point import (  # noqa: E402
+    fixed_point,
+    fixed_point_root,
+    linear_solve,
+    neumann,
+)
+
+__all__ += ["FIXED_POINT_TOL", "fixed_point", "fixed_point_root", "linear_solve", "neumann"]

@@ -1,7 +1,8 @@
 """The one-sector economy: immutable, labelled baseline data.
 
 An :class:`Economy` holds a *completed* bilateral flow matrix (domestic flows included),
-baseline tariffs and the country labels. It is a JAX PyTree: arrays are leaves, labels are
+baseline tariffs, the country labels and any further per-country columns of the countries
+table (:attr:`Economy.country_data`). It is a JAX PyTree: arrays are leaves, labels are
 static metadata, so it can be passed through ``jax.jit`` and ``jax.vmap``.
 
 Build one with :func:`blocs.load_world2023` (the embedded data) or :func:`economy_from_tables`
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -24,6 +25,7 @@ import pandas as pd
 from blocs.errors import DataError, InputError, closest
 
 __all__ = [
+    "USER_DATASET",
     "Economy",
     "calibrate_profit_shares",
     "complete_flows",
@@ -33,6 +35,10 @@ __all__ = [
 #: Target profit shares of the IMLS calibration (models.md §1, step 1): rest of world, US.
 _NU_TARGET_ROW = 0.12
 _NU_TARGET_US = 0.26
+#: The :attr:`Economy.dataset` of data that is not one of the embedded data sets.
+USER_DATASET = "user"
+#: Columns of the countries table that are not carried in :attr:`Economy.country_data`.
+_COUNTRY_LABELS = ("name",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,23 +51,27 @@ class Economy:
         t: baseline tariffs ``t[i, n]`` levied by ``n`` on ``i``, zero diagonal, shape (N, N).
         nu: profit shares ``nu[i]`` (zero unless calibrated), shape (N,).
         gdp: GDP as given in the data (same units as flows), shape (N,).
-        us_tariff_2025: the US tariff announced in April 2025 on each exporter, shape (N,),
-            NaN where the data has none.
         iso3: ISO 3166-1 alpha-3 codes (static).
         names: country names (static).
         source: a short description of where the data came from (static).
         checksum: SHA-256 of the raw input tables (static).
+        dataset: which data set this is (static): an embedded one (``"world2023"``) or
+            ``"user"`` (:data:`USER_DATASET`).
+        country_data: further numeric columns of the countries table, ``{column: shape
+            (N,)}`` (NaN where a cell is empty), e.g. ``"us_tariff_2025_04"`` in world2023
+            (read it with :func:`blocs.data.us_tariffs_2025_04`). Read-only.
     """
 
     X: jax.Array
     t: jax.Array
     nu: jax.Array
     gdp: jax.Array
-    us_tariff_2025: jax.Array
     iso3: tuple[str, ...] = dataclasses.field(metadata={"static": True})
     names: tuple[str, ...] = dataclasses.field(metadata={"static": True})
     source: str = dataclasses.field(default="", metadata={"static": True})
     checksum: str = dataclasses.field(default="", metadata={"static": True})
+    dataset: str = dataclasses.field(default=USER_DATASET, metadata={"static": True})
+    country_data: Mapping[str, jax.Array] = dataclasses.field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -92,11 +102,20 @@ class Economy:
         """A copy with a new flow matrix (used to re-base on a counterfactual)."""
         return dataclasses.replace(self, X=jnp.asarray(X))
 
+    @property
+    def us_tariff_2025(self) -> jax.Array:
+        """Deprecated: ``country_data["us_tariff_2025_04"]``, NaN where the data has none.
+
+        Kept while callers move to :func:`blocs.data.us_tariffs_2025_04`.
+        """
+        default = jnp.full(self.n, jnp.nan)
+        return jnp.asarray(self.country_data.get("us_tariff_2025_04", default))
+
 
 jax.tree_util.register_dataclass(
     Economy,
-    data_fields=["X", "t", "nu", "gdp", "us_tariff_2025"],
-    meta_fields=["iso3", "names", "source", "checksum"],
+    data_fields=["X", "t", "nu", "gdp", "country_data"],
+    meta_fields=["iso3", "names", "source", "checksum", "dataset"],
 )
 
 
@@ -180,6 +199,16 @@ def _checksum(*frames: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+def _country_data(countries: pd.DataFrame, skip: Sequence[str]) -> dict[str, jax.Array]:
+    """The numeric columns of ``countries`` other than ``skip``, ``{column: shape (N,)}``."""
+    out = {}
+    for col in countries.columns:
+        if col in skip or not pd.api.types.is_numeric_dtype(countries[col]):
+            continue
+        out[str(col)] = jnp.asarray(countries[col].to_numpy(dtype=float, na_value=np.nan))
+    return out
+
+
 def _find_column(df: pd.DataFrame, names: Sequence[str], what: str, label: str) -> str:
     for name in names:
         if name in df.columns:
@@ -198,6 +227,7 @@ def economy_from_tables(
     flows_label: str = "flows",
     countries_label: str = "countries",
     source: str = "user data",
+    dataset: str = USER_DATASET,
 ) -> Economy:
     """Build an :class:`Economy` from a long flow table and a countries table.
 
@@ -208,12 +238,14 @@ def economy_from_tables(
             flows for every country and is used as given (models.md §1 step 5); otherwise
             domestic flows are built from GDP (steps 1-3).
         countries: columns ``iso3`` and ``gdp`` (same units as flows) or ``gdp_usd`` (US
-            dollars, when flows are ``value_kusd``); optional ``name`` and
-            ``us_tariff_2025_04``.
+            dollars, when flows are ``value_kusd``); optional ``name``. Every other numeric
+            column (e.g. ``us_tariff_2025_04``) is kept in :attr:`Economy.country_data`.
         calibrate: ``"auto"`` (IMLS profit shares when domestic flows are built and the US is
             present, else zero), ``"imls"`` or ``"none"``.
         flows_label, countries_label: names used in error messages (file paths).
         source: provenance recorded in the economy and in run manifests.
+        dataset: the data set's identity (:attr:`Economy.dataset`); loaders of embedded
+            data pass its name.
 
     Returns:
         The calibrated :class:`Economy`.
@@ -264,10 +296,7 @@ def economy_from_tables(
     names = (
         tuple(str(x) for x in countries["name"]) if "name" in countries.columns else tuple(codes)
     )
-    if "us_tariff_2025_04" in countries.columns:
-        ust = countries["us_tariff_2025_04"].to_numpy(dtype=float, na_value=np.nan)
-    else:
-        ust = np.full(len(codes), np.nan)
+    extra = _country_data(countries, (iso_col, gdp_col, *_COUNTRY_LABELS))
     n = len(codes)
     if n < 2:
         raise DataError(f"{countries_label}: at least two countries are needed, found {n}")
@@ -363,9 +392,10 @@ def economy_from_tables(
         t=jnp.asarray(t),
         nu=jnp.asarray(nu),
         gdp=jnp.asarray(gdp),
-        us_tariff_2025=jnp.asarray(ust),
         iso3=tuple(codes),
         names=names,
         source=source,
         checksum=_checksum(flows, countries),
+        dataset=dataset,
+        country_data=extra,
     )
