@@ -73,11 +73,6 @@ def _us_2025_block(economy: Any, exp: list[int], imp: list[int], shape: tuple, w
     return value
 
 
-def _is_cp2015(economy: Any) -> bool:
-    # TODO(issue 11): an explicit dataset identity on economies replaces this test
-    return "Caliendo" in getattr(economy, "source", "") or economy.n == 31
-
-
 def _tariff_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[Any]:
     ops: list[Any] = []
     for k, rule in enumerate(sc.tariffs):
@@ -90,7 +85,7 @@ def _tariff_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[
         if op == "rate" and value == "US_TARIFFS_2025":
             ops.append(Set(where, mask, _us_2025_block(economy, exp, imp, shape, where)))
         elif op == "rate" and value == "NAFTA_2005":
-            if not _is_cp2015(economy):
+            if economy.dataset != "cp2015":
                 raise ScenarioError(f"{where}.rate: NAFTA_2005 needs the cp2015 data")
             ops.append(Set(where, mask, np.asarray(cp2015_nafta_tariffs(), dtype=float)))
         elif op == "rate" and value == "OPTIMAL":

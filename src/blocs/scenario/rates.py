@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from blocs.data import load_world2023
+from blocs.data import load_world2023, us_tariffs_2025_04
 from blocs.errors import InputError
 
 __all__ = ["EXTRA_US_TARIFFS_2025", "US_TARIFF_FLOOR", "liberation_day_tariffs", "us_tariffs_2025"]
@@ -23,7 +23,7 @@ def us_tariffs_2025(economy: Any) -> np.ndarray:
     and an aggregate ``ROW`` gets the average rate of the world2023 countries the data does
     not list, weighted by their exports to the US.
     """
-    rates = getattr(economy, "us_tariff_2025", None)
+    rates = us_tariffs_2025_04(economy)
     if rates is not None:
         rates = np.asarray(rates, dtype=float)
         if np.isnan(rates).any():
@@ -34,7 +34,7 @@ def us_tariffs_2025(economy: Any) -> np.ndarray:
             )
         return np.maximum(US_TARIFF_FLOOR, rates)
     world = load_world2023()
-    w_rates = np.maximum(US_TARIFF_FLOOR, np.asarray(world.us_tariff_2025, dtype=float))
+    w_rates = np.maximum(US_TARIFF_FLOOR, np.asarray(us_tariffs_2025_04(world), dtype=float))
     table = dict(zip(world.iso3, w_rates, strict=True))
     table.update(EXTRA_US_TARIFFS_2025)
     listed = set(economy.iso3)
