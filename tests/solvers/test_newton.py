@@ -1,0 +1,81 @@
+"""blocs.solvers.newton and the typed result: roots, statuses with reasons, batches, derivatives."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from blocs.solvers import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOL,
+    SolverResult,
+    Status,
+    newton,
+    status_code,
+    status_message,
+)
+
+
+def _square_root(x, a):
+    return x**2 - a
+
+
+def test_finds_a_known_root_to_the_tolerance():
+    res = newton(_square_root, jnp.array([1.0, 3.0]), jnp.array([2.0, 9.0]))
+    assert isinstance(res, SolverResult)
+    np.testing.assert_allclose(res.x, [np.sqrt(2.0), 3.0], rtol=1e-14)
+    assert int(res.status) == Status.CONVERGED and bool(res.converged)
+    assert float(res.max_residual) <= DEFAULT_TOL
+    assert 0 < int(res.iterations) <= DEFAULT_MAX_STEPS
+
+
+def test_step_limit_is_reported_with_its_reason():
+    res = newton(_square_root, jnp.array([100.0]), jnp.array([2.0]), max_steps=2)
+    assert int(res.status) == Status.MAX_STEPS and not bool(res.converged)
+    assert "max_steps" in status_message(res.status)
+
+
+def test_a_root_that_does_not_exist_stalls():
+    # x^2 + 1 has no real root: the line search cannot decrease |F| at x = 0
+    res = newton(lambda x, a: x**2 + a, jnp.array([0.0]), jnp.array([1.0]))
+    assert int(res.status) == Status.STALLED
+    assert "stalled" in status_message(res.status)
+
+
+def test_non_finite_equations_are_reported():
+    res = newton(lambda x, a: jnp.log(x) - a, jnp.array([-1.0]), jnp.array([0.0]))
+    assert int(res.status) == Status.NONFINITE
+    assert "non-finite" in status_message(res.status)
+
+
+def test_status_code_orders_the_reasons():
+    inf, small, big = jnp.asarray(jnp.inf), jnp.asarray(1e-14), jnp.asarray(1.0)
+    assert int(status_code(inf, 1e-12, jnp.asarray(True))) == Status.NONFINITE
+    assert int(status_code(small, 1e-12, jnp.asarray(True))) == Status.CONVERGED
+    assert int(status_code(big, 1e-12, jnp.asarray(True))) == Status.STALLED
+    assert int(status_code(big, 1e-12, jnp.asarray(False))) == Status.MAX_STEPS
+
+
+def test_batched_lanes_stop_independently():
+    a = jnp.array([2.0, 9.0, 1e6])
+    res = jax.vmap(lambda ai: newton(_square_root, jnp.array([1.0]), ai[None]))(a)
+    np.testing.assert_allclose(res.x[:, 0], np.sqrt(a), rtol=1e-13)
+    assert (np.asarray(res.status) == Status.CONVERGED).all()
+    # each lane takes the steps it takes alone (a lane that converged stops moving)
+    alone = [int(newton(_square_root, jnp.array([1.0]), ai[None]).iterations) for ai in a]
+    np.testing.assert_array_equal(np.asarray(res.iterations), alone)
+    assert len(set(alone)) > 1  # (a = 9 lands on the root in one damped step)
+
+
+def test_implicit_derivative_matches_the_analytic_one():
+    def root(a):
+        return newton(_square_root, jnp.array([1.0]), a[None]).x[0]
+
+    for a in (2.0, 5.0):
+        assert float(jax.grad(root)(a)) == pytest.approx(0.5 / np.sqrt(a), rel=1e-12)
+        # and the derivative of the derivative (Hessian-vector products go through too)
+        assert float(jax.grad(jax.grad(root))(a)) == pytest.approx(
+            -0.25 * a**-1.5, rel=1e-10
+        )
