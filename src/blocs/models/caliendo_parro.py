@@ -1246,6 +1246,9 @@ class CaliendoParroModel(Model):
     def welfare_hat(self, eq: MultiSectorEquilibrium) -> Array:
         return 1.0 + eq.welfare_pct / 100.0
 
+    def expenditure(self, params: CPParams) -> Array:
+        return params.economy.income
+
     def tables(self, economy: Any, eq: MultiSectorEquilibrium) -> Tables:
         return tables(economy, eq)
 

@@ -21,3 +21,8 @@ __all__ = [
     "status_code",
     "status_message",
 ]
+
+from blocs.solvers.broyden import broyden, refine  # noqa: E402
+from blocs.solvers.scalar import ScalarResult, ScalarSearch, maximize_step  # noqa: E402
+
+__all__ += ["ScalarResult", "ScalarSearch", "broyden", "maximize_step", "refine"]
