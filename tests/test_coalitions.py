@@ -214,7 +214,7 @@ def test_p_star_equalises_expected_welfare(res, variant):
 @pytest.mark.slow
 def test_failures_are_reported_not_dropped(world, monkeypatch):
     """Broyden capped at 2 steps and Newton at 1: nothing converges, everything is listed."""
-    import blocs.coalitions as mod
+    import blocs.coalitions.settings as mod
 
     monkeypatch.setattr(mod, "BROYDEN_MAX_STEPS", 2)
     spec = CoalitionSpec(allies=ALLIES, america_first=False, punishment=None)

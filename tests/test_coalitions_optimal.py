@@ -17,10 +17,9 @@ from typer.testing import CliRunner
 import blocs
 from blocs.cli_coalition import coalition
 from blocs.coalitions import (
+    RESPONSE_FOC_TOL,
     RESPONSE_RATE_TOL,
     CoalitionSpec,
-    _next_rate,
-    _Search,
     america_first_baseline,
     coalition_policies,
     goods_sectors,
@@ -29,6 +28,7 @@ from blocs.coalitions import (
 from blocs.models.caliendo_parro import solve_multisector
 from blocs.models.imls import IMLS
 from blocs.scenario import MultiSectorOptions, us_tariffs_2025
+from blocs.solvers import ScalarSearch, maximize_step
 from blocs.strategy.games import optimal_retaliation
 
 #: |batched rate - optimal_retaliation's rate|: both stop far below it (measured 4e-11 on
@@ -162,7 +162,7 @@ def test_betrayal_keeps_the_chosen_rate(world, opt, variant):
 def test_failed_searches_are_reported_not_dropped(world, monkeypatch):
     """One best-response step allowed: no search converges; every coalition is listed and
     the betrayal equilibria that need a chosen rate are skipped, not guessed."""
-    import blocs.coalitions as mod
+    import blocs.coalitions.settings as mod
 
     monkeypatch.setattr(mod, "RESPONSE_MAX_ITERATIONS", 1)
     spec = CoalitionSpec(allies=ALLIES, response="optimal", america_first=False)
@@ -182,7 +182,7 @@ def test_failed_searches_are_reported_not_dropped(world, monkeypatch):
 def test_repaired_steps_find_the_same_optimum(world, opt, monkeypatch, setting):
     """Broyden never converges (every step repeated after Newton with continuation), or no
     linear solve is trusted (every step repeated with the exact inverse): same optimum."""
-    import blocs.coalitions as mod
+    import blocs.coalitions.settings as mod
 
     monkeypatch.setattr(mod, *setting)
     spec = CoalitionSpec(allies=ALLIES, response="optimal", america_first=False, punishment=None)
@@ -194,22 +194,33 @@ def test_repaired_steps_find_the_same_optimum(world, opt, monkeypatch, setting):
         assert set(again.solver) == {"best-response-newton+newton-continuation"}
 
 
+def _next_rate(st, g, h, upper):
+    """The coalition search's step (:func:`blocs.solvers.maximize_step` with its
+    tolerances): ``(done, state)``."""
+    st, out = maximize_step(st, g, h, x_tol=RESPONSE_RATE_TOL, g_tol=RESPONSE_FOC_TOL, max_steps=40)
+    return out is not None, st
+
+
+def _Search(row, rate, lo, hi):
+    return ScalarSearch.start(rate, lo, hi)
+
+
 def test_next_rate_steps():
     upper = 2.0
     st = _Search(row=0, rate=0.3, lo=0.0, hi=upper)
     done, st = _next_rate(st, g=0.01, h=-0.1, upper=upper)  # Newton step inside the bracket
-    assert not done and st.rate == pytest.approx(0.4) and st.lo == 0.3 and st.lo_seen
+    assert not done and st.x == pytest.approx(0.4) and st.lo == 0.3 and st.lo_seen
     done, st = _next_rate(st, g=-0.01, h=0.1, upper=upper)  # not concave: bisect
-    assert not done and st.rate == pytest.approx(0.35) and st.hi == pytest.approx(0.4)
+    assert not done and st.x == pytest.approx(0.35) and st.hi == pytest.approx(0.4)
     done, same = _next_rate(st, g=1e-3 * RESPONSE_RATE_TOL, h=-1.0, upper=upper)
-    assert done and same.rate == st.rate  # the Newton step is below the tolerance
+    assert done and same.x == st.x  # the Newton step is below the tolerance
     corner = _Search(row=0, rate=1.5, lo=0.0, hi=upper)
     done, corner = _next_rate(corner, g=1.0, h=-0.1, upper=upper)  # past 2: try the bound
-    assert not done and corner.rate == upper
+    assert not done and corner.x == upper
     assert _next_rate(corner, g=0.5, h=-0.1, upper=upper)[0]  # W'(upper) >= 0: corner
     zero = _Search(row=0, rate=0.2, lo=0.0, hi=upper)
     done, zero = _next_rate(zero, g=-1.0, h=-1.0, upper=upper)
-    assert not done and zero.rate == 0.0
+    assert not done and zero.x == 0.0
     assert _next_rate(zero, g=-0.5, h=-1.0, upper=upper)[0]  # W'(0) <= 0: corner
 
 

@@ -15,6 +15,8 @@ whose methods are pure functions of immutable data:
 ``solve_economy``           the top-level solve: calibrate, solve, raise on failure
 ``outcomes``                traceable per-country percent changes, ``{name: (N,)}``
 ``welfare_hat``             real income change per country (hat), shape (N,)
+``welfare_at``              the same at given unknowns (for implicit derivatives)
+``expenditure``             baseline expenditure per country (weights), shape (N,)
 ``tables``                  labelled pandas tables (countries; sectors for multi-sector)
 ``rebase``                  the counterfactual as a new baseline ``Params``
 ==========================  ==============================================================
@@ -227,6 +229,26 @@ class Model(abc.ABC):
     @abc.abstractmethod
     def welfare_hat(self, eq: Any) -> jax.Array:
         """Real income change per country (a hat: 1 = no change), shape (N,) (traceable)."""
+
+    def welfare_at(self, x: jax.Array, params: Any, policy: Policy, static: Any) -> jax.Array:
+        """:meth:`welfare_hat` of the equilibrium at unknowns ``x``, shape (N,) (traceable).
+
+        A function of the unknowns for derivatives through an equilibrium (implicit
+        function theorem). The default builds the whole record; a model may compute the
+        welfare alone, more cheaply.
+        """
+        dummy = SolverResult(x, jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32),
+                             jnp.asarray(0.0))  # fmt: skip
+        return self.welfare_hat(self.equilibrium(x, params, policy, static, dummy))
+
+    def expenditure(self, params: Any) -> jax.Array:
+        """Baseline expenditure (final demand) per country, shape (N,): the weights of
+        group averages of welfare (traceable).
+
+        Raises:
+            NotImplementedError: the model does not say (coalition analysis needs it).
+        """
+        raise NotImplementedError(f"the {self.name} model does not give its expenditure")
 
     @abc.abstractmethod
     def tables(self, economy: Any, eq: Any) -> Tables:

@@ -60,8 +60,8 @@ CMAP = "RdBu"
 #: Tariff changes smaller than this (as a fraction) count as unchanged.
 TARIFF_CHANGE_TOL = 1e-9
 
-_LOSS, _GAIN = "#c0504d", "#3a77b4"
-_INK, _MUTED = "#222222", "#666666"
+LOSS, GAIN = "#c0504d", "#3a77b4"
+INK, MUTED = "#222222", "#666666"
 _SHORT_NAMES = {
     "USA": "US",
     "GBR": "UK",
@@ -294,7 +294,7 @@ def _bar_labels(ax, y, values, xmax: float) -> None:
             va="center",
             ha="left" if v >= 0 else "right",
             fontsize=7.5,
-            color=_INK,
+            color=INK,
         )
 
 
@@ -359,14 +359,14 @@ def welfare_bars(run: Run, *, n: int = 12, weights: str = "expenditure") -> Figu
     for ax, (labs, vals, title) in zip(axes, panels, strict=True):
         y = np.arange(len(labs))
         v = np.asarray(vals, dtype=float)
-        colors = [_GAIN if x >= 0 else _LOSS for x in np.nan_to_num(v)]
+        colors = [GAIN if x >= 0 else LOSS for x in np.nan_to_num(v)]
         ax.barh(y, np.nan_to_num(v), color=colors, height=0.72)
         ax.set_yticks(y, labs, fontsize=8.5)
         ax.invert_yaxis()
-        ax.axvline(0, color=_INK, linewidth=0.8)
+        ax.axvline(0, color=INK, linewidth=0.8)
         ok = np.isfinite(v)
         _bar_labels(ax, y[ok], v[ok], lim)
-        ax.set_title(title, fontsize=9.5, loc="left", color=_INK)
+        ax.set_title(title, fontsize=9.5, loc="left", color=INK)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
@@ -376,7 +376,7 @@ def welfare_bars(run: Run, *, n: int = 12, weights: str = "expenditure") -> Figu
             ax.tick_params(axis="x", labelbottom=False)
     for lab in axes[-1].get_yticklabels():
         if lab.get_text().startswith("…"):
-            lab.set_color(_MUTED)
+            lab.set_color(MUTED)
             lab.set_fontstyle("italic")
     axes[0].set_xlim(-lim, lim)
     axes[-1].set_xlabel("Change in real income (welfare) from the baseline, %", fontsize=9)
@@ -437,7 +437,7 @@ def welfare_map(run: Run) -> Figure:
     if missing:
         note += f" Not drawn: {', '.join(missing)}."
     ax.text(0.99, 0.0, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
-            color=_MUTED)  # fmt: skip
+            color=MUTED)  # fmt: skip
     return fig
 
 
@@ -469,7 +469,7 @@ def tariff_chart(run: Run, *, n: int = 20) -> Figure:
     before = top["tariff_before_pct"].to_numpy()
     up = after >= before
     ax.barh(y, after, color=np.where(up, "#d08c3a", "#5b9b6b"), height=0.7, label="New tariff")
-    ax.scatter(before, y, marker="|", s=140, color=_INK, linewidths=1.6, zorder=3,
+    ax.scatter(before, y, marker="|", s=140, color=INK, linewidths=1.6, zorder=3,
                label="Baseline tariff")  # fmt: skip
     xmax = float(max(after.max(), before.max(), 1.0))
     for yy, b, a, s in zip(y, before, after, top["share_of_imports_pct"], strict=True):
@@ -479,7 +479,7 @@ def tariff_chart(run: Run, *, n: int = 20) -> Figure:
             f"{b:.1f} → {a:.1f}   ({s:.1f} % of imports)",
             va="center",
             fontsize=7.5,
-            color=_INK,
+            color=INK,
         )
     ax.set_xlim(0, xmax * 1.45)
     ax.set_yticks(y, labels, fontsize=8.5)
@@ -502,6 +502,6 @@ def tariff_chart(run: Run, *, n: int = 20) -> Figure:
     else:
         title = f"The {shown} changed tariffs by trade flow, exporter → importer"
     title += f" (of {len(pairs)} changed pairs)" if len(pairs) > len(top) else ""
-    ax.set_title(title, fontsize=9.5, loc="left", color=_INK)
+    ax.set_title(title, fontsize=9.5, loc="left", color=INK)
     fig.suptitle(f"{run.scenario.name}: tariffs applied", fontsize=11.5, x=0.01, ha="left")
     return fig

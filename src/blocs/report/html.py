@@ -137,7 +137,7 @@ def _name(run: Run, code: str) -> str:
     return F.display_name(run, code)
 
 
-def _list_and(items: list[str]) -> str:
+def list_and(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
@@ -209,10 +209,10 @@ def summary_sentences(run: Run, *, weights: str = "expenditure") -> list[str]:
         best = best[(best > 0) & (best.round(2) > 0)]
         if len(worst):
             items = [f"{_the(_name(run, c))} ({F.fmt_pct(v)} %)" for c, v in worst.items()]
-            parts.append(f"the largest losses are in {_list_and(items)}")
+            parts.append(f"the largest losses are in {list_and(items)}")
         if len(best):
             items = [f"{_the(_name(run, c))} ({F.fmt_pct(v)} %)" for c, v in best.items()]
-            parts.append(f"the largest gains in {_list_and(items)}")
+            parts.append(f"the largest gains in {list_and(items)}")
         if parts:
             out.append(_cap("; ".join(parts)) + ".")
 
@@ -230,7 +230,7 @@ def summary_sentences(run: Run, *, weights: str = "expenditure") -> list[str]:
 # ----------------------------------------------------------------------------------------
 # HTML pieces
 
-_CSS = """
+CSS = """
 :root { --ink: #1d2329; --muted: #5d6770; --line: #d9dee3; --gain: #2a6aa5; --loss: #b03a37;
         --accent: #1f4e79; --bg-soft: #f4f6f8; }
 * { box-sizing: border-box; }
@@ -275,25 +275,25 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px;
 """
 
 
-def _e(s: object) -> str:
+def escape(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _num_td(v: float, *, signed: bool = True, digits: int = 2, color: bool = False) -> str:
+def num_td(v: float, *, signed: bool = True, digits: int = 2, color: bool = False) -> str:
     cls = "num"
     if color and np.isfinite(v) and round(float(v), digits) != 0:
         cls += " pos" if v > 0 else " neg"
-    return f'<td class="{cls}">{_e(F.fmt_pct(v, signed=signed, digits=digits))}</td>'
+    return f'<td class="{cls}">{escape(F.fmt_pct(v, signed=signed, digits=digits))}</td>'
 
 
-def _table(
+def html_table(
     header: list[tuple[str, str, bool]], rows: list[list[str]], *, row_classes: list[str] | None
 ) -> str:
     """``header``: (title, unit, numeric); ``rows``: ready-made ``<td>`` cells."""
     th = "".join(
         ('<th scope="col" class="num">' if num else '<th scope="col">')
-        + _e(t)
-        + (f'<span class="unit">{_e(u)}</span>' if u else "")
+        + escape(t)
+        + (f'<span class="unit">{escape(u)}</span>' if u else "")
         + "</th>"
         for t, u, num in header
     )
@@ -313,15 +313,15 @@ def _country_table(run: Run, highlight: set[str]) -> str:
         r = rec._asdict()
         cells = [
             f'<td class="num">{rank}</td>',
-            f"<td>{_e(_name(run, str(r['iso3'])))}</td>",
-            f"<td>{_e(r['iso3'])}</td>",
+            f"<td>{escape(_name(run, str(r['iso3'])))}</td>",
+            f"<td>{escape(r['iso3'])}</td>",
         ]
         for col, _, unit in _columns(run):
             v = float(r[col])
-            cells.append(_num_td(v, signed=unit.startswith("% change"), color=col == "welfare_pct"))
+            cells.append(num_td(v, signed=unit.startswith("% change"), color=col == "welfare_pct"))
         rows.append(cells)
         classes.append("focus" if r["iso3"] in highlight else "")
-    return _table(header, rows, row_classes=classes)
+    return html_table(header, rows, row_classes=classes)
 
 
 def _group_table(run: Run, rows: list[str], weights: str) -> str:
@@ -331,14 +331,14 @@ def _group_table(run: Run, rows: list[str], weights: str) -> str:
     body = []
     for r in rows:
         cells = [
-            f"<td>{_e(F.group_name(r))}</td>",
+            f"<td>{escape(F.group_name(r))}</td>",
             f'<td class="num">{int(s.loc[r, "members"])}</td>',
         ]
         for col, _, unit in _columns(run):
             v = float(s.loc[r, col])
-            cells.append(_num_td(v, signed=unit.startswith("% change"), color=col == "welfare_pct"))
+            cells.append(num_td(v, signed=unit.startswith("% change"), color=col == "welfare_pct"))
         body.append(cells)
-    return _table(header, body, row_classes=None)
+    return html_table(header, body, row_classes=None)
 
 
 def _tariff_table(run: Run, limit: int = 15) -> str:
@@ -356,14 +356,14 @@ def _tariff_table(run: Run, limit: int = 15) -> str:
     for r in df.iloc[:limit].itertuples(index=False):
         rows.append(
             [
-                f"<td>{_e(r.name)} ({_e(r.importer)})</td>",
+                f"<td>{escape(r.name)} ({escape(r.importer)})</td>",
                 f'<td class="num">{int(r.pairs_changed)}</td>',
-                _num_td(float(r.imports_affected_pct), signed=False, digits=1),
-                _num_td(float(r.avg_before_pct), signed=False, digits=1),
-                _num_td(float(r.avg_after_pct), signed=False, digits=1),
+                num_td(float(r.imports_affected_pct), signed=False, digits=1),
+                num_td(float(r.avg_before_pct), signed=False, digits=1),
+                num_td(float(r.avg_after_pct), signed=False, digits=1),
             ]
         )
-    out = _table(header, rows, row_classes=None)
+    out = html_table(header, rows, row_classes=None)
     if len(df) > limit:
         out += f"<p class='notes'>… and {len(df) - limit} more importers (largest shown).</p>"
     return out
@@ -385,21 +385,23 @@ def _solver_table(run: Run) -> str:
         ("Tolerance", g("tolerance", lambda v: f"{float(v):.0e}")),
         ("Solve time", g("solve_seconds", lambda v: f"{float(v):.2f} s")),
     ]
-    rows = "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in items)
+    rows = "".join(
+        f"<tr><th scope='row'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in items
+    )
     return f"<table class='kv'><tbody>{rows}</tbody></table>"
 
 
 def _card(label: str, v: float) -> str:
     cls = "pos" if v > 0 else "neg" if v < 0 else ""
     return (
-        f"<div class='card'><div class='label'>{_e(label)}</div>"
-        f"<div class='value {cls}'>{_e(F.fmt_pct(v))} %</div></div>"
+        f"<div class='card'><div class='label'>{escape(label)}</div>"
+        f"<div class='value {cls}'>{escape(F.fmt_pct(v))} %</div></div>"
     )
 
 
-def _img(data: bytes, alt: str) -> str:
+def img_tag(data: bytes, alt: str) -> str:
     b64 = base64.b64encode(data).decode("ascii")
-    return f'<img src="data:image/png;base64,{b64}" alt="{_e(alt)}">'
+    return f'<img src="data:image/png;base64,{b64}" alt="{escape(alt)}">'
 
 
 def render_html(
@@ -443,7 +445,7 @@ def render_html(
             "below are not an equilibrium; do not use them. See the solver diagnostics.</div>"
         )
 
-    summary = "".join(f"<p>{_e(s)}</p>" for s in summary_sentences(run, weights=weights))
+    summary = "".join(f"<p>{escape(s)}</p>" for s in summary_sentences(run, weights=weights))
     title = f"{sc.name}: economic effects of the tariff scenario"
     params = run.manifest.get("parameters", {})
     kind = str(run.manifest.get("model_name") or getattr(run.scenario, "kind", None) or sc.model)
@@ -463,12 +465,12 @@ def render_html(
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}</style></head><body><main>",
+        f"<title>{escape(title)}</title>",
+        f"<style>{CSS}</style></head><body><main>",
         "<header>",
-        f"<h1>{_e(title)}</h1>",
-        f"<p class='lede'>{_e(sc.description)}</p>" if sc.description else "",
-        "".join(f"<p class='meta'>{_e(m)}</p>" for m in meta),
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='lede'>{escape(sc.description)}</p>" if sc.description else "",
+        "".join(f"<p class='meta'>{escape(m)}</p>" for m in meta),
         "</header>",
         warn,
         "<section class='summary'><h2>Summary</h2>",
@@ -480,15 +482,17 @@ def render_html(
         "</section>",
         "<section><h2>Who gains and who loses</h2>",
         "<figure>",
-        _img(images["welfare_bars.png"], "Bar chart of the largest real income gains and losses"),
+        img_tag(
+            images["welfare_bars.png"], "Bar chart of the largest real income gains and losses"
+        ),
         "<figcaption>Change in real income (%). Top: group averages, weighted by baseline "
-        f"{_e(weights)}. Bottom: the economies with the largest gains and losses.</figcaption>",
+        f"{escape(weights)}. Bottom: the economies with the largest gains and losses.</figcaption>",
         "</figure>",
         _group_table(run, rows, weights),
         "</section>",
         "<section><h2>World map</h2>",
         "<figure>",
-        _img(images["welfare_map.png"], "World map of real income changes by economy"),
+        img_tag(images["welfare_map.png"], "World map of real income changes by economy"),
         "<figcaption>Change in real income (%): blue = gain, red = loss, white = no change, "
         "grey = not in the data. Economies too small to draw are dots at their capital. "
         "Borders: Natural Earth (public domain); they imply no position on disputed "
@@ -497,7 +501,7 @@ def render_html(
         "</section>",
         "<section><h2>Tariffs applied</h2>",
         "<figure>",
-        _img(images["tariffs.png"], "Chart of the new tariffs on the largest trade flows"),
+        img_tag(images["tariffs.png"], "Chart of the new tariffs on the largest trade flows"),
         "<figcaption>Tariff before (black tick) and after (bar), % ad valorem, on the largest "
         "changed trade flows; in brackets the flow's share of the importer's imports in the "
         f"baseline.{sector_note}</figcaption>",
@@ -519,10 +523,10 @@ def render_html(
         "<section><h2>Run manifest</h2>",
         "<p class='notes'>Everything needed to reproduce this report: scenario, model "
         "options, parameters, data checksum, software version and solver settings.</p>",
-        f"<pre>{_e(json.dumps(run.manifest, indent=2, default=str, ensure_ascii=False))}</pre>",
+        f"<pre>{escape(json.dumps(run.manifest, indent=2, default=str, ensure_ascii=False))}</pre>",
         "</section>",
-        f"<footer>blocs {_e(version)} · data checksum (SHA-256) "
-        f"{_e(data.get('checksum_sha256', ''))} · map data: Natural Earth.</footer>",
+        f"<footer>blocs {escape(version)} · data checksum (SHA-256) "
+        f"{escape(data.get('checksum_sha256', ''))} · map data: Natural Earth.</footer>",
         "</main></body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"

@@ -22,7 +22,7 @@ __all__ = [
     "status_message",
 ]
 
-# Fixed points of contractions and Neumann-series linear solves (appended).
+from blocs.solvers.broyden import broyden, refine  # noqa: E402
 from blocs.solvers.defaults import FIXED_POINT_TOL  # noqa: E402
 from blocs.solvers.fixed_point import (  # noqa: E402
     fixed_point,
@@ -30,5 +30,17 @@ from blocs.solvers.fixed_point import (  # noqa: E402
     linear_solve,
     neumann,
 )
+from blocs.solvers.scalar import ScalarResult, ScalarSearch, maximize_step  # noqa: E402
 
-__all__ += ["FIXED_POINT_TOL", "fixed_point", "fixed_point_root", "linear_solve", "neumann"]
+__all__ += [
+    "FIXED_POINT_TOL",
+    "ScalarResult",
+    "ScalarSearch",
+    "broyden",
+    "fixed_point",
+    "fixed_point_root",
+    "linear_solve",
+    "maximize_step",
+    "neumann",
+    "refine",
+]
