@@ -15,7 +15,6 @@ See ``data/README.md`` in the package for sources and licences.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from blocs.data import multisector
+from blocs.data.files import data_path, read_table
 from blocs.economy import Economy, economy_from_tables
 from blocs.errors import DataError
 
@@ -41,24 +41,6 @@ __all__ = [
 DATASETS = ("world2023", "icio2022", "cp2015")
 #: The countries-table column of the US tariffs announced in April 2025 (world2023 has it).
 US_TARIFF_2025_COLUMN = "us_tariff_2025_04"
-
-
-def data_path(*parts: str) -> Path:
-    """Path of a file shipped in ``blocs/data``."""
-    return Path(str(resources.files("blocs.data").joinpath(*parts)))
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (optionally gzipped) or Parquet file, with errors that name the file."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    try:
-        if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: cannot read it as a table ({exc})") from None
 
 
 @functools.lru_cache(maxsize=4)
