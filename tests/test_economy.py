@@ -56,7 +56,6 @@ def test_us_tariff_column_is_country_data():
     eco = economy_from_tables(f, c, dataset="mine")
     assert eco.dataset == "mine"
     np.testing.assert_array_equal(us_tariffs_2025_04(eco), [0.1, 0.25, 0.5])
-    np.testing.assert_array_equal(np.asarray(eco.us_tariff_2025), [0.1, 0.25, 0.5])
 
 
 def test_economy_is_a_pytree_with_static_identity():

@@ -26,6 +26,7 @@ import numpy as np
 
 from blocs.coalitions.players import Players, resolve_players
 from blocs.coalitions.spec import CoalitionSpec, finite_rate, parse_response
+from blocs.data import us_tariffs_2025_04
 from blocs.errors import InputError
 from blocs.models.registry import model_for
 from blocs.scenario import us_tariffs_2025
@@ -214,12 +215,12 @@ def coalition_policies(
 def has_2025_rates(economy: Any, leader: str, data: str) -> bool:
     """Whether the America-First variant and the 2025 punishment can run by default: the
     leader is USA and the data carries the April-2025 US rates (a complete
-    ``us_tariff_2025`` column, as world2023) or is ``icio2022`` (mapped by code)."""
+    ``us_tariff_2025_04`` column, as world2023) or is ``icio2022`` (mapped by code)."""
     if leader.strip().upper() != "USA":
         return False
     if data == "icio2022":
         return True
-    rates = getattr(economy, "us_tariff_2025", None)
+    rates = us_tariffs_2025_04(economy)
     return rates is not None and not np.isnan(np.asarray(rates, dtype=float)).any()
 
 

@@ -102,15 +102,6 @@ class Economy:
         """A copy with a new flow matrix (used to re-base on a counterfactual)."""
         return dataclasses.replace(self, X=jnp.asarray(X))
 
-    @property
-    def us_tariff_2025(self) -> jax.Array:
-        """Deprecated: ``country_data["us_tariff_2025_04"]``, NaN where the data has none.
-
-        Kept while callers move to :func:`blocs.data.us_tariffs_2025_04`.
-        """
-        default = jnp.full(self.n, jnp.nan)
-        return jnp.asarray(self.country_data.get("us_tariff_2025_04", default))
-
 
 jax.tree_util.register_dataclass(
     Economy,

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from blocs.data import load_world2023, us_tariffs_2025_04
+from blocs.economy import USER_DATASET
 from blocs.errors import InputError
 
 __all__ = ["EXTRA_US_TARIFFS_2025", "US_TARIFF_FLOOR", "liberation_day_tariffs", "us_tariffs_2025"]
@@ -24,6 +25,8 @@ def us_tariffs_2025(economy: Any) -> np.ndarray:
     not list, weighted by their exports to the US.
     """
     rates = us_tariffs_2025_04(economy)
+    if rates is None and economy.dataset == USER_DATASET:
+        rates = np.full(economy.n, np.nan)  # the user's data must carry the column
     if rates is not None:
         rates = np.asarray(rates, dtype=float)
         if np.isnan(rates).any():
