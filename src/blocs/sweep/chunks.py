@@ -81,7 +81,7 @@ class Context:
     policy_for: Callable[[Draw], Policy] = dataclasses.field(init=False)
     params_axes: Any = dataclasses.field(init=False)  # vmap axes: 0 varies, None shared
     policy_axes: Any = dataclasses.field(init=False)
-    x0: jax.Array = dataclasses.field(init=False)  # Newton start of every draw
+    x0: jax.Array | None = None  # Newton start of every draw (see _start)
     axes_key: tuple[Any, ...] = dataclasses.field(init=False)  # what the compilation depends on
 
     def economy_at(self, grid: Mapping[str, Any]) -> Any:
@@ -118,7 +118,6 @@ def _build_context(spec: SweepSpec) -> Context:
     ctx.policy_for = compiled_policy(spec, ctx.central, probe)
     ctx.params_axes = varying_axes(ctx.central.params, probe.params)
     ctx.policy_axes = varying_axes(ctx.policy_for(ctx.central), ctx.policy_for(probe))
-    ctx.x0 = _start(ctx)
     ctx.axes_key = (
         jax.tree.structure(ctx.central.params),
         tuple(_flat(ctx.central.params, ctx.params_axes)),
@@ -127,21 +126,23 @@ def _build_context(spec: SweepSpec) -> Context:
     return ctx
 
 
-def _start(ctx: Context) -> jax.Array:
-    """The scenario's own equilibrium (when every draw has its policy), else the baseline."""
+def _start(ctx: Context, size: int) -> jax.Array:
+    """The Newton start of every draw: the scenario's own equilibrium, solved by the
+    chunks' program (no other compilation), when the policy is the same for every draw and
+    the solve converges; else the baseline. Computed once per process and spec."""
+    if ctx.x0 is not None:
+        return ctx.x0
     model, c = ctx.model, ctx.central
     x0 = model.initial_guess(c.params)
-    if any(a is not None for a in _flat(ctx.policy_for(c), ctx.policy_axes)):
-        return x0
-    eq = model.solve_economy(
-        c.economy,
-        ctx.policy_for(c),
-        c.options,
-        tol=ctx.spec.tol,
-        max_steps=ctx.spec.max_steps,
-        throw=False,
-    )
-    return model.unknowns(eq) if bool(eq.converged) else x0
+    if all(a is None for a in _flat(ctx.policy_for(c), ctx.policy_axes)):
+        params = stack([c.params] * size, ctx.params_axes, "the scenario")
+        policy = stack([ctx.policy_for(c)] * size, ctx.policy_axes, "the scenario")
+        batch = _solver(ctx, size)(params, policy, x0)
+        eq = jax.tree.map(lambda a: a[0], batch)
+        if bool(eq.converged):
+            x0 = model.unknowns(eq)
+    ctx.x0 = x0
+    return x0
 
 
 def _probe_parameters(spec: SweepSpec, central: Draw) -> dict[str, Any]:
@@ -332,7 +333,7 @@ def solve_chunk(spec: SweepSpec, chunk_size: int, chunk: int) -> pd.DataFrame:
     where = f"chunk {chunk}"
     params = stack([d.params for d in padded], ctx.params_axes, where)
     policy = stack([ctx.policy_for(d) for d in padded], ctx.policy_axes, where)
-    batch = jax.tree.map(np.asarray, _solver(ctx, chunk_size)(params, policy, ctx.x0))
+    batch = jax.tree.map(np.asarray, _solver(ctx, chunk_size)(params, policy, _start(ctx, chunk_size)))
     frames = []
     for k, d in enumerate(draws):
         eq = jax.tree.map(lambda a, k=k: a[k], batch)
