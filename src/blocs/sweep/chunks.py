@@ -9,10 +9,13 @@ is found once per sweep by comparing the scenario's own draw with a probe draw i
 every swept parameter differs), then runs :meth:`~blocs.models.base.Model.solve` vmapped.
 The last chunk is padded to the full size so every chunk runs the same compiled program.
 
-Draws start Newton from the scenario's own equilibrium (when the policy is the same for
-every draw), which halves the iterations on world2023. A draw that fails is retried alone
-with :meth:`~blocs.models.base.Model.solve_economy` (for the one-sector model: with
-continuation); if it still fails its rows carry ``converged = False`` (failure is a value).
+Draws start Newton from the scenario's own equilibrium, solved once by the same compiled
+program, when the policy is the same for every draw (it halves the iterations on world2023).
+A draw that fails is retried alone with :meth:`~blocs.models.base.Model.solve_economy` (the
+one-sector model then uses continuation) unless its elasticities were drawn (that method
+takes none); if it still fails, or its calibration failed (a balanced baseline that did not
+converge), its rows carry ``converged = False`` and summaries leave it out (failure is a
+value). Outcomes and weights are the model's :meth:`~blocs.models.base.Model.tables`.
 """
 
 from __future__ import annotations
@@ -237,7 +240,12 @@ def _same(a: Policy, b: Policy) -> bool:
 
 def _flat(tree: Any, axes: Any) -> list[Any]:
     """The axes of ``tree``'s leaves, in order (``axes``: a tree of 0/None like ``tree``)."""
-    return jax.tree.structure(tree).flatten_up_to(axes)
+    treedef: Any = jax.tree.structure(tree)
+    return list(treedef.flatten_up_to(axes))
+
+
+def _same_structure(a: Any, b: Any) -> bool:
+    return bool(a == b)
 
 
 def varying_axes(a: Any, b: Any) -> Any:
@@ -245,7 +253,7 @@ def varying_axes(a: Any, b: Any) -> Any:
     for those that are equal (shared by every draw)."""
     la, tree = jax.tree.flatten(a)
     lb, tree_b = jax.tree.flatten(b)
-    if tree != tree_b:
+    if not _same_structure(tree, tree_b):
         raise BlocsError(f"draws of one sweep have different structures: {tree} vs {tree_b}")
     axes = [None if x is y or np.array_equal(x, y) else 0 for x, y in zip(la, lb, strict=True)]
     return jax.tree.unflatten(tree, axes)
@@ -333,7 +341,8 @@ def solve_chunk(spec: SweepSpec, chunk_size: int, chunk: int) -> pd.DataFrame:
     where = f"chunk {chunk}"
     params = stack([d.params for d in padded], ctx.params_axes, where)
     policy = stack([ctx.policy_for(d) for d in padded], ctx.policy_axes, where)
-    batch = jax.tree.map(np.asarray, _solver(ctx, chunk_size)(params, policy, _start(ctx, chunk_size)))
+    x0 = _start(ctx, chunk_size)
+    batch = jax.tree.map(np.asarray, _solver(ctx, chunk_size)(params, policy, x0))
     frames = []
     for k, d in enumerate(draws):
         eq = jax.tree.map(lambda a, k=k: a[k], batch)
