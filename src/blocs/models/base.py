@@ -41,7 +41,15 @@ from pydantic import BaseModel, ValidationError
 from blocs.errors import ConvergenceError, InputError
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, newton, status_message
 
-__all__ = ["Model", "Policy", "Tables", "deficit_change", "options_error", "pct_change"]
+__all__ = [
+    "Model",
+    "Policy",
+    "SweepParameters",
+    "Tables",
+    "deficit_change",
+    "options_error",
+    "pct_change",
+]
 
 
 class Policy(NamedTuple):
@@ -67,6 +75,21 @@ class Tables(NamedTuple):
 
     countries: pd.DataFrame
     sectors: pd.DataFrame | None
+
+
+class SweepParameters(NamedTuple):
+    """What a sweep (:mod:`blocs.sweep`) may vary in a model.
+
+    Attributes:
+        grid: option keys a sweep may set to listed values (``grid``).
+        random: parameters a sweep may draw at random: option keys (numbers), or the
+            factors ``theta_scale`` (one factor on every elasticity) and ``theta_sector``
+            (one per sector) on :meth:`Model.elasticities`, which the sweep passes to
+            :meth:`Model.calibrate` as ``elasticity``.
+    """
+
+    grid: tuple[str, ...] = ()
+    random: tuple[str, ...] = ()
 
 
 def options_error(where: str, exc: ValidationError) -> InputError:
@@ -99,6 +122,8 @@ class Model(abc.ABC):
     outcome_names: ClassVar[tuple[str, ...]]
     #: A one-line description of the solution method (for manifests).
     method: ClassVar[str] = "damped Newton, exact autodiff Jacobian"
+    #: What a sweep may vary (none by default).
+    sweep_parameters: ClassVar[SweepParameters] = SweepParameters()
 
     # -- options and data ---------------------------------------------------------------
 

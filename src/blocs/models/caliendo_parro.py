@@ -68,7 +68,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocs.errors import ConvergenceError, DataError, InputError, closest
-from blocs.models.base import Model, Tables, deficit_change, pct_change
+from blocs.models.base import Model, SweepParameters, Tables, deficit_change, pct_change
 from blocs.solvers import (
     DEFAULT_MAX_STEPS,
     DEFAULT_TOL,
@@ -1165,6 +1165,9 @@ class CaliendoParroModel(Model):
         "vot_pct",
         "welfare_linear_pct",
         "real_wage_pct",
+    )
+    sweep_parameters: ClassVar[SweepParameters] = SweepParameters(
+        grid=("elasticities",), random=("theta_scale", "theta_sector")
     )
 
     def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> CPParams:

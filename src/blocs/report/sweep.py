@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,12 +19,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from blocs.errors import InputError
-from blocs.report.html import _atomic_write_bytes, _png
+from blocs.io import atomic_write_bytes
 
-__all__ = ["sweep_bands_figure", "write_sweep_report"]
+__all__ = ["png_bytes", "sweep_bands_figure", "write_sweep_report"]
 
 #: Rows of the band chart when the sweep's own rows are few: the largest economies.
 EXTRA_ROWS = ("USA", "CHN", "DEU", "JPN", "IND", "GBR", "FRA", "CAN", "MEX", "KOR")
+
+
+def png_bytes(fig: Figure, dpi: int) -> bytes:
+    """``fig`` as PNG bytes (white background, no software tag: reproducible files)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    return buf.getvalue()
 
 
 def _band_columns(summary: pd.DataFrame) -> tuple[str, str, str]:
@@ -86,7 +94,7 @@ def write_sweep_report(
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--report {out}: exists and is not a folder")
+        raise InputError(f"out_dir={out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     chosen = list(rows or result.spec.rows)
     if rows is None:
@@ -97,8 +105,8 @@ def write_sweep_report(
     fig = sweep_bands_figure(
         summary, column=column, title=f"{name}: {draws} draws, uncertainty of {column}"
     )
-    png = _png(fig, dpi)
-    _atomic_write_bytes(out / "sweep_bands.png", png)
+    png = png_bytes(fig, dpi)
+    atomic_write_bytes(out / "sweep_bands.png", png)
     table = summary.drop(columns=["failed"]).to_html(
         float_format=lambda v: f"{v:.3f}", border=0, classes="t"
     )
@@ -121,5 +129,5 @@ average their members weighted by baseline expenditure within each draw. Failed 
 <h2>Manifest</h2><pre>{manifest}</pre></body></html>
 """
     path = out / "sweep_report.html"
-    _atomic_write_bytes(path, page.encode("utf-8"))
+    atomic_write_bytes(path, page.encode("utf-8"))
     return path

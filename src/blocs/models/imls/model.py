@@ -11,7 +11,14 @@ import pandas as pd
 
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError
-from blocs.models.base import Model, Policy, Tables, deficit_change, pct_change
+from blocs.models.base import (
+    Model,
+    Policy,
+    SweepParameters,
+    Tables,
+    deficit_change,
+    pct_change,
+)
 from blocs.models.imls.closed_form import region_optimal_tariff, unilateral_optimal_tariff
 from blocs.models.imls.equations import Params, Static, aggregates, calibrate, residual, welfare
 from blocs.models.imls.options import IMLS
@@ -76,6 +83,10 @@ class IMLSModel(Model):
     multisector: ClassVar[bool] = False
     economy_types: ClassVar[tuple[type, ...]] = (Economy,)
     outcome_names: ClassVar[tuple[str, ...]] = COUNTRY_COLUMNS[2:]
+    sweep_parameters: ClassVar[SweepParameters] = SweepParameters(
+        grid=("trade_elasticity", "labour_supply_elasticity", "pass_through"),
+        random=("trade_elasticity", "labour_supply_elasticity"),
+    )
 
     def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> Params:
         eps = None if elasticity is None else jnp.reshape(jnp.asarray(elasticity), ())
