@@ -34,7 +34,7 @@ import pandas as pd
 from blocs.errors import BlocsError, ConvergenceError, InputError
 from blocs.models.base import Model, Policy
 from blocs.run import economy_for
-from blocs.scenario import Scenario, compile_policy
+from blocs.scenario import PolicyProgram, Scenario, compile_scenario, resolve
 from blocs.sweep.spec import (
     ELASTICITY_FACTORS,
     SweepSpec,
@@ -202,28 +202,37 @@ def _base_elasticities(ctx: Context, grid: Mapping[str, Any], economy: Any, opti
 
 
 def compiled_policy(spec: SweepSpec, central: Draw, probe: Draw) -> Callable[[Draw], Policy]:
-    """``policy_for(draw)``: the scenario's policy, compiled once, or per draw when the
-    compiled policy depends on the swept options (``OPTIMAL`` rates or gravity partial
-    effects do), which compiling at the probe draw's options detects.
+    """``policy_for(draw)``: the scenario's policy resolved with the draw's parameters.
+
+    Compiling is pure (:func:`blocs.scenario.compile_scenario`), so a policy that depends on
+    the model's parameters (gravity partial effects ``d_hat = exp(-beta / eps)``, closed-form
+    optimal rates) is re-resolved per draw, exactly as re-running the scenario would; one
+    that does not is resolved once.
 
     Raises:
-        InputError: the policy depends on the elasticities and they are drawn at random.
+        ScenarioError: the policy needs a numerical best response (``rule = "optimal"`` on a
+            model without a closed form), which is not available per draw.
     """
-    # removed when scenario compilation is pure (issue 11 item 2): then
-    # policy_for = lambda draw: resolve(compiled, draw.params)
-    fixed = _policy(compile_policy(central.scenario, central.economy))
-    if probe.elasticity is not None:
-        perturbed = dataclasses.replace(central.economy, theta=probe.elasticity)
-        if not _same(fixed, _policy(compile_policy(central.scenario, perturbed))):
-            raise InputError(
-                f"{central.scenario.path}: the scenario's policy depends on the trade "
-                "elasticities (optimal retaliation or gravity partial effects), so random "
-                "theta draws would need a policy per draw; sweep the published sets "
-                "(grid elasticities, --elasticity-sets) instead"
-            )
-    if _same(fixed, _policy(compile_policy(probe.scenario, probe.economy))):
+    programs: dict[int, PolicyProgram] = {}
+
+    def program(economy: Any) -> PolicyProgram:
+        if id(economy) not in programs:
+            programs[id(economy)] = compile_scenario(central.scenario, economy)
+        return programs[id(economy)]
+
+    first = program(central.economy)
+    if not first.needs_parameters:
+        fixed = resolve(first).policy
         return lambda draw: fixed
-    return lambda draw: _policy(compile_policy(draw.scenario, draw.economy))
+    model = model_of(central.scenario)
+    central_policy = resolve(first, model, central.params).policy
+
+    def policy_for(draw: Draw) -> Policy:
+        if draw.params is None:  # calibration failed: the draw is reported as failed
+            return central_policy
+        return resolve(program(draw.economy), model, draw.params).policy
+
+    return policy_for
 
 
 def _policy(pol: Any) -> Policy:
