@@ -53,7 +53,7 @@ def test_coalition_block_is_checked(tmp_path):
 
 
 def test_coalition_block_passes_an_optimal_response_through(tmp_path):
-    from blocs.cli_coalition import _spec
+    from blocs.cli.coalition import coalition_spec as _spec
 
     path = tmp_path / "opt.toml"
     path.write_text(SCENARIO.replace('response = "mirror"', 'response = "optimal"'))

@@ -1,9 +1,7 @@
 """``blocs coalition``: every coalition of allies against a target, summarised.
 
-A thin shell over :mod:`blocs.coalitions` (one call to
-:func:`~blocs.coalitions.solve_coalitions`). Register it on the main app with
-``app.command("coalition")(coalition)``. Exit codes: 0 ok, 2 bad input, 3 some equilibria
-did not converge (the tables are still printed and written, failures listed).
+One call to :func:`blocs.coalitions.solve_coalitions`. Exit codes: 0 ok, 2 bad input, 3 some
+equilibria did not converge (the tables are still printed and written, failures listed).
 """
 
 from __future__ import annotations
@@ -13,24 +11,43 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
-from rich.console import Console
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from blocs._clitools import enable_compile_cache, fail, fmt_number
-from blocs.errors import BlocsError, InputError
+from blocs.cli.common import (
+    EXIT_NO_CONVERGENCE,
+    SetOpt,
+    StepsOpt,
+    TolOpt,
+    check_solver,
+    enable_compile_cache,
+    err_console,
+    fmt_number,
+    handle_errors,
+    load,
+    new_table,
+    note,
+    parse_sets,
+    print_error,
+    print_table,
+    report_written,
+    say,
+    text,
+    with_overrides,
+)
+from blocs.coalitions import CoalitionResults, CoalitionSpec, allied_front_spec, solve_coalitions
+from blocs.errors import InputError, closest
+from blocs.models.registry import get_model
+from blocs.report.coalition import write_coalition_report
+from blocs.scenario import Scenario
+from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
-out_console = Console()
-err_console = Console(stderr=True)
+__all__ = ["COMMANDS", "PRESETS", "coalition", "coalition_spec"]
 
 #: Named presets accepted as the command's argument.
 PRESETS = ("allied-front",)
-
-
-def _fail(exc: BlocsError) -> None:
-    fail(exc)
-
 
 _f = fmt_number
 
@@ -42,23 +59,34 @@ def _response(value: str) -> str | float:
         return value.strip().lower()
 
 
-def _spec(
+def _is_file(preset: str | None) -> bool:
+    return preset is not None and (preset.endswith(".toml") or Path(preset).is_file())
+
+
+def coalition_spec(
     preset: str | None,
-    leader: str | None,
-    target: str | None,
-    allies: str | None,
-    tariff: float | None,
-    response: str | None,
-    data: str | None,
-    america_first: bool | None,
-    punishment: str | None,
-) -> Any:
-    from blocs.coalitions import CoalitionSpec, allied_front_spec
+    leader: str | None = None,
+    target: str | None = None,
+    allies: str | None = None,
+    tariff: float | None = None,
+    response: str | None = None,
+    data: str | None = None,
+    america_first: bool | None = None,
+    punishment: str | None = None,
+    *,
+    scenario: Scenario | None = None,
+) -> CoalitionSpec:
+    """The :class:`CoalitionSpec` of the command's argument and options (options win).
 
-    if preset is not None and (preset.endswith(".toml") or Path(preset).is_file()):
-        from blocs.scenario import load_scenario
-
-        sc = load_scenario(preset)
+    ``preset``: a scenario file with a ``[coalition]`` table (pass the loaded ``scenario``
+    too, else it is loaded here), a preset name, or None (then ``allies`` is required).
+    """
+    # TODO(issue 11): one coalition schema. This maps the scenario's CoalitionBlock and the
+    # flags onto CoalitionSpec (and parses --response / --punishment, issue 12 item 4);
+    # it goes when CoalitionSpec is the one schema, with one parser in the library.
+    if _is_file(preset):
+        assert preset is not None
+        sc = scenario if scenario is not None else load(preset)
         if sc.coalition is None:
             raise InputError(
                 f"{preset}: no [coalition] table; add one, e.g.\n[coalition]\n"
@@ -85,9 +113,7 @@ def _spec(
             name=sc.name,
         )
     elif preset is not None:
-        if preset != "allied-front":
-            from blocs.errors import closest
-
+        if preset not in PRESETS:
             raise InputError(
                 f"unknown preset '{preset}'{closest(preset, PRESETS)}; presets: "
                 f"{', '.join(PRESETS)} (or give --allies)"
@@ -123,45 +149,68 @@ def _spec(
     return dataclasses.replace(base, **changes)
 
 
-def _print(res: Any) -> None:
+def _model_options(spec: CoalitionSpec, sc: Scenario | None, overrides: dict[str, Any]) -> Any:
+    """The one-sector model options of the coalition engine: the scenario file's ``[model]``
+    table with ``--set`` applied (``sc`` is loaded with them), or None (the engine's
+    defaults) when neither gives any."""
+    # TODO(issue 11): solve_coalitions should take the scenario's model options and
+    # overrides= itself (and use them on multi-sector data too).
+    if sc is None:
+        if not overrides:
+            return None
+        sc = with_overrides(_data_scenario(spec), overrides)
+    if not sc.model:
+        return None
+    if get_model(sc.kind).multisector:
+        given = f"--set {', '.join(overrides)}" if overrides else f"{sc.path}, model"
+        raise InputError(
+            f"{given}: coalitions on multi-sector data ({spec.data}) take no model options yet"
+        )
+    return sc.options
+
+
+def _data_scenario(spec: CoalitionSpec) -> Scenario:
+    """A scenario holding only ``spec``'s data set (to validate model options against)."""
+    try:
+        return Scenario.model_validate({"scenario": {"name": spec.name, "data": spec.data}})
+    except ValidationError as exc:
+        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise InputError(f"--data {spec.data!r}: {message}") from None
+
+
+def _print(res: CoalitionResults) -> None:
     pl = res.players
     g = res.grand
     lev0, levg = res.leverage_pct[0], res.leverage_pct[g]
     spec = res.spec
     resp = spec.response if isinstance(spec.response, str) else f"{spec.response:g}"
-    out_console.print(
-        f"[bold]{spec.name}[/]: {pl.leader} + {len(pl.allies)} allies vs {pl.target}, "
+    say(
+        f"{spec.name}: {pl.leader} + {len(pl.allies)} allies vs {pl.target}, "
         f"{100 * spec.tariff:g} % tariff, response {resp}, {len(res.masks)} coalitions "
         f"({spec.data})",
-        highlight=False,
+        "bold",
     )
-    ratio = f" ({levg / lev0:.2f}x)" if lev0 > 0 else ""
-    out_console.print(
+    ratio = f" ({_f(levg / lev0)}x)" if lev0 > 0 else ""
+    say(
         f"Leverage ({pl.target}'s welfare loss): {pl.leader} alone {_f(lev0)} %, grand "
-        f"coalition {_f(levg)} %{ratio}. {pl.leader}'s own change: {_f(res.leader_pct[0], 2, True)} "
-        f"% alone, {_f(res.leader_pct[g], 2, True)} % in the grand coalition.",
-        highlight=False,
+        f"coalition {_f(levg)} %{ratio}. {pl.leader}'s own change: "
+        f"{_f(res.leader_pct[0], signed=True)} % alone, "
+        f"{_f(res.leader_pct[g], signed=True)} % in the grand coalition."
     )
     if spec.response == "optimal":
-        out_console.print(_response_line(res), highlight=False)
-    out_console.print(
+        say(_response_line(res))
+    # TODO(issue 12, item 17): report the efficiency only when the members' cost is material.
+    say(
         f"Grand coalition: members' cost {_f(res.cost_pct[g])} % (expenditure-weighted), "
-        f"outsiders {_f(res.outsiders_pct[g], 2, True)} %, efficiency "
-        f"{_f(res.efficiency[g])} $ of {pl.target} loss per $ of members' loss.",
-        highlight=False,
+        f"outsiders {_f(res.outsiders_pct[g], signed=True)} %, efficiency "
+        f"{_f(res.efficiency[g])} $ of {pl.target} loss per $ of members' loss."
     )
     if res.reaching:
-        out_console.print(
+        say(
             f"Smallest coalitions reaching {spec.leverage_multiple:g}x the leader-alone "
-            f"leverage: {', '.join(res.label(m) for m in res.reaching[:5])}",
-            highlight=False,
+            f"leverage: {', '.join(res.label(m) for m in res.reaching[:5])}"
         )
-    stable = res.stable_coalitions
-    out_console.print(
-        f"Stable coalitions: {', '.join(stable[:8]) if stable else 'none'}"
-        f"{' ...' if len(stable) > 8 else ''}",
-        highlight=False,
-    )
+    say(f"Stable coalitions: {_first(res.stable_coalitions, 8)}")
     allies = res.to_frames()["allies"]
     cols = [
         ("W grand %", "welfare_grand_pct", True),
@@ -174,15 +223,13 @@ def _print(res: Any) -> None:
     _ally_table(f"allies ({pl.leader} and allies tariff {pl.target})", allies, cols)
     if res.america_first is not None:
         af = res.america_first
-        st = af.stable_coalitions
-        out_console.print(
+        say(
             f"America First ({pl.leader} keeps its 2025 tariffs on non-members, drops them "
             f"for members): leverage alone {_f(af.leverage_pct[0])} %, grand "
-            f"{_f(af.leverage_pct[g])} %; stable coalitions: {', '.join(st[:8]) if st else 'none'}",
-            highlight=False,
+            f"{_f(af.leverage_pct[g])} %; stable coalitions: {_first(af.stable_coalitions, 8)}"
         )
         if spec.response == "optimal":
-            out_console.print("America First: " + _response_line(af), highlight=False)
+            say("America First: " + _response_line(af))
         cols = [
             ("W grand %", "af_welfare_grand_pct", True),
             ("join alone", "af_join_gain_alone", True),
@@ -191,16 +238,21 @@ def _print(res: Any) -> None:
         if af.credibility is not None:
             cols += [("p* alone", "af_p_star_alone", False), ("p* grand", "af_p_star_grand", False)]
         _ally_table("allies, America First", allies, cols)
-    out_console.print(
-        "[dim]W: welfare in % from the baseline; Shapley: share of the grand coalition's extra "
+    note(
+        "W: welfare in % from the baseline; Shapley: share of the grand coalition's extra "
         "leverage (pp); join alone / stay grand: ally's gain (pp) from joining the leader alone "
-        "/ from staying in the grand coalition (positive: it pays); p*: probability of the leader re-imposing its tariffs on a member above which "
-        f"joining no longer pays. Solved in {res.seconds:.1f} s, largest residual "
-        f"{float(max(res.max_residual)):.1e}.[/]"
+        "/ from staying in the grand coalition (positive: it pays); p*: probability of the "
+        "leader re-imposing its tariffs on a member above which joining no longer pays. "
+        f"Solved in {_f(res.seconds, 1)} s, largest residual "
+        f"{_f(max(res.max_residual), 1, sci=True)}."
     )
 
 
-def _response_line(res: Any) -> str:
+def _first(names: list[str], n: int) -> str:
+    return f"{', '.join(names[:n])}{' ...' if len(names) > n else ''}" if names else "none"
+
+
+def _response_line(res: CoalitionResults) -> str:
     """The target's chosen rate: leader alone, grand coalition, range over coalitions."""
     pl, rates = res.players, res.response_rate
     known = [float(r) for r in rates if math.isfinite(float(r))]
@@ -217,19 +269,28 @@ def _response_line(res: Any) -> str:
     )
 
 
-def _ally_table(title: str, allies: Any, cols: list[tuple[str, str, bool]]) -> None:
-    table = Table(title=title, title_justify="left")
-    table.add_column("ally", style="bold")
-    for head, _, _ in cols:
-        table.add_column(head, justify="right")
+def _ally_table(title: str, allies: pd.DataFrame, cols: list[tuple[str, str, bool]]) -> None:
+    table = new_table(["ally", *((head, "right") for head, _, _ in cols)])
     for _, row in allies.iterrows():
-        table.add_row(str(row["ally"]), *[_f(row[c], 2, signed) for _, c, signed in cols])
-    out_console.print(table)
+        cells = [_f(row[c], signed=signed) for _, c, signed in cols]
+        table.add_row(text(row["ally"]), *cells)
+    print_table(title, table)
+
+
+def _failures(res: CoalitionResults) -> list[str]:
+    failed = res.failures + (res.america_first.failures if res.america_first else [])
+    if res.credibility is not None and not res.credibility.converged.all():
+        failed.append("some betrayal equilibria (p*)")
+    return failed
 
 
 def coalition(
     preset: Annotated[
-        str | None, typer.Argument(help="a built-in question instead of options: allied-front")
+        str | None,
+        typer.Argument(
+            help="a built-in question instead of options (allied-front), or a scenario .toml "
+            "with a \\[coalition] table"
+        ),
     ] = None,
     leader: Annotated[str | None, typer.Option(help="leader (always in), default USA")] = None,
     target: Annotated[str | None, typer.Option(help="target of the tariffs, default CHN")] = None,
@@ -273,25 +334,40 @@ def coalition(
         ),
     ] = None,
     chunk_size: Annotated[int, typer.Option(help="equilibria solved together (memory)")] = 64,
+    set_: SetOpt = None,
+    tol: TolOpt = DEFAULT_TOL,
+    max_steps: StepsOpt = DEFAULT_MAX_STEPS,
 ) -> None:
     """Every coalition of allies against a target: leverage, cost, Shapley, stability, p*.
 
     Examples: blocs coalition allied-front --out results/ --report results/;
     blocs coalition --allies JPN,KOR,EU27 --tariff 0.5 --response mirror
     """
-    from blocs.coalitions import solve_coalitions
-
     enable_compile_cache()
-    try:
-        spec = _spec(
-            preset, leader, target, allies, tariff, response, data, america_first, punishment
+    pages: list[Path] = []
+    with handle_errors():
+        check_solver(tol, max_steps)
+        overrides = parse_sets(set_)
+        sc = load(preset, overrides) if preset is not None and _is_file(preset) else None
+        spec = coalition_spec(
+            preset,
+            leader,
+            target,
+            allies,
+            tariff,
+            response,
+            data,
+            america_first,
+            punishment,
+            scenario=sc,
         )
+        model = _model_options(spec, sc, overrides)
         with Progress(
             TextColumn("solving coalitions"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=err_console,
+            console=err_console(),
             transient=True,
         ) as bar:
             task = bar.add_task("solve", total=None)
@@ -299,28 +375,32 @@ def coalition(
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            res = solve_coalitions(None, spec, chunk_size=chunk_size, progress=tick)
+            res = solve_coalitions(
+                None,
+                spec,
+                model,
+                chunk_size=chunk_size,
+                progress=tick,
+                tol=tol,
+                max_steps=max_steps,
+            )
         paths = res.write(out) if out is not None else []
         if report is not None:
-            from blocs.report.coalition import write_coalition_report
-
             pages = write_coalition_report(res, report)
-    except BlocsError as exc:
-        _fail(exc)
-        return
     _print(res)
     if paths:
-        err_console.print(f"wrote {len(paths)} files into {out}")
-    if report is not None:
-        err_console.print(f"wrote {pages[-1]} and {len(pages) - 1} figures", highlight=False)
-    failed = res.failures + (res.america_first.failures if res.america_first else [])
-    if res.credibility is not None and not res.credibility.converged.all():
-        failed.append("some betrayal equilibria (p*)")
+        report_written(f"wrote {len(paths)} files into {out}")
+    if pages:
+        report_written(f"wrote {pages[-1]} and {len(pages) - 1} figures")
+    failed = _failures(res)
     if failed:
-        err_console.print(
-            f"[bold red]no convergence:[/] {len(failed)} equilibria did not converge "
-            f"({', '.join(failed[:5])}{' ...' if len(failed) > 5 else ''}); their rows are "
+        print_error(
+            f"{len(failed)} equilibria did not converge ({_first(failed, 5)}); their rows are "
             "NaN. Try smaller tariffs or revenue='lump_sum'.",
-            highlight=False,
+            code=EXIT_NO_CONVERGENCE,
         )
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_NO_CONVERGENCE)
+
+
+#: name -> command function (registered by blocs.cli).
+COMMANDS = {"coalition": coalition}
