@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from blocs.cli import app
+from blocs.coalitions import CoalitionSpec
 from blocs.errors import ScenarioError
 from blocs.scenario import load_scenario
 
@@ -45,15 +46,18 @@ def test_coalition_block_runs_from_the_cli(tmp_path):
 def test_coalition_block_is_checked(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('[scenario]\nname = "x"\n[coalition]\nallies = []\n')
+    # one schema, the library's: checked where the table is used (CoalitionSpec.from_table)
     with pytest.raises(ScenarioError, match=r"coalition\.allies"):
-        load_scenario(path)
+        CoalitionSpec.from_table(load_scenario(path).coalition, where=f"{path}, coalition")
+    res = runner.invoke(app, ["coalition", str(path)])
+    assert res.exit_code == 2 and "coalition.allies" in res.output
     path.write_text('[scenario]\nname = "x"\n')
     res = runner.invoke(app, ["coalition", str(path)])
     assert res.exit_code == 2 and "no [coalition] table" in res.output
 
 
 def test_coalition_block_passes_an_optimal_response_through(tmp_path):
-    from blocs.cli_coalition import _spec
+    from blocs.cli.coalition import coalition_spec as _spec
 
     path = tmp_path / "opt.toml"
     path.write_text(SCENARIO.replace('response = "mirror"', 'response = "optimal"'))

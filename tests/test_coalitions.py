@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 import blocs
-from blocs.cli_coalition import coalition
+from blocs.cli.coalition import coalition
 from blocs.coalitions import (
     MAX_ALLIES,
     STABILITY_TOL,

@@ -15,7 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 import blocs
-from blocs.cli_coalition import coalition
+from blocs.cli.coalition import coalition
 from blocs.coalitions import (
     RESPONSE_FOC_TOL,
     RESPONSE_RATE_TOL,

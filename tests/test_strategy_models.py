@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 import blocs
-from blocs.cli_strategy import nash, optimal, talks
+from blocs.cli.strategy import nash, optimal, talks
 from blocs.economy import Economy
 from blocs.models import imls
 from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector

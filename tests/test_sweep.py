@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import blocs
 from blocs import sweep as sw
-from blocs.cli_sweep import sweep as sweep_command
+from blocs.cli.sweep import sweep as sweep_command
 from blocs.errors import InputError
 
 #: Backends run the same compiled chunk function on the same inputs: the numbers must

@@ -52,7 +52,6 @@ __all__ = [
     "OPERATIONS",
     "SPECIAL_RATES",
     "Agreement",
-    "CoalitionBlock",
     "DataSpec",
     "MultiSectorOptions",
     "Retaliation",
@@ -244,32 +243,6 @@ class Retaliation(BaseModel):
     note: str = ""
 
 
-class CoalitionBlock(BaseModel):
-    """A ``[coalition]`` table: the question ``blocs coalition FILE.toml`` answers.
-
-    The leader and every subset of ``allies`` levy ``tariff`` on ``target``; the target
-    responds (``mirror``, ``none``, ``optimal``: its best-response rate per coalition, at
-    most ``max_response``, or a rate). See :mod:`blocs.coalitions`.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    leader: str = "USA"
-    target: str = "CHN"
-    allies: list[str] = Field(min_length=1, max_length=12)
-    tariff: float = 0.5
-    response: str | float = "mirror"
-    america_first: bool | None = None
-    punishment: str | float | None = "auto"
-    leverage_multiple: float = Field(2.0, gt=0)
-    max_response: float = Field(2.0, gt=0, allow_inf_nan=False)
-
-    @field_validator("tariff")
-    @classmethod
-    def _tariff(cls, v: float) -> float:
-        check_tariff(v)
-        return v
-
-
 class Variant(BaseModel):
     """A variant of the scenario: the same policy under other model options."""
 
@@ -299,7 +272,9 @@ class Scenario(BaseModel):
     trade_costs: list[TradeCostRule] = Field(default_factory=list)
     retaliation: list[Retaliation] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=list)
-    coalition: CoalitionBlock | None = None
+    #: The ``[coalition]`` table as written: its schema is the library's one
+    #: (:meth:`blocs.coalitions.CoalitionSpec.from_table`), checked where it is used.
+    coalition: dict[str, Any] | None = None
     base_dir: str = Field(default=".", exclude=True)
     path: str = Field(default="<scenario>", exclude=True)
 

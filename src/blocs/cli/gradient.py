@@ -1,4 +1,4 @@
-"""``blocs gradient``: exact derivatives of a scenario's outcomes (a thin shell over
+"""``blocs gradient``: exact derivatives of a scenario's outcomes (one call to
 :func:`blocs.gradients.sensitivity`). Exit codes: 0 ok, 2 bad input, 3 no convergence."""
 
 from __future__ import annotations
@@ -8,14 +8,26 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from blocs._clitools import enable_compile_cache, fail, fmt_number
-from blocs.errors import BlocsError, InputError
+from blocs.cli.common import (
+    ScenarioArg,
+    SetOpt,
+    enable_compile_cache,
+    err_console,
+    fmt_number,
+    handle_errors,
+    load,
+    new_table,
+    note,
+    parse_sets,
+    print_table,
+    report_written,
+    text,
+)
+from blocs.errors import InputError
+from blocs.gradients import sensitivity
 
-out_console = Console()
-err_console = Console(stderr=True)
+__all__ = ["COMMANDS", "gradient"]
 
 
 class WrtOpt(StrEnum):
@@ -24,10 +36,7 @@ class WrtOpt(StrEnum):
 
 
 def gradient(
-    scenario: Annotated[
-        str,
-        typer.Argument(help="built-in name (see `blocs scenarios`) or a scenario .toml file"),
-    ],
+    scenario: ScenarioArg,
     wrt: Annotated[
         WrtOpt,
         typer.Option(
@@ -56,31 +65,32 @@ def gradient(
         Path | None,
         typer.Option("--out", help="write sensitivity.csv, .parquet and .json to this folder"),
     ] = None,
+    set_: SetOpt = None,
 ) -> None:
     """Exact derivatives of a scenario's outcomes (autodiff through the equilibrium).
 
     Example: blocs gradient liberation-day --of USA,CHN ;
     blocs gradient liberation-day --wrt elasticity
     """
-    from blocs.gradients import sensitivity
-
     enable_compile_cache()
-    try:
+    paths: list[Path] = []
+    with handle_errors():
         if top < 1:
             raise InputError(f"--top {top}: must be >= 1")
-        with err_console.status("solving and differentiating ...", spinner="dots"):
-            s = sensitivity(scenario, wrt=wrt.value, outcome=outcome, of=of)
+        sc = load(scenario, parse_sets(set_))
+        with err_console().status("solving and differentiating ...", spinner="dots"):
+            s = sensitivity(sc, wrt=wrt.value, outcome=outcome, of=of)
         units = s.summary()["units"]
-        table = Table(
-            title=f"{s.scenario}: d {s.outcome} / d {s.wrt} ({units}; largest first)",
-            title_justify="left",
-        )
         shown = s.top(top)
         values = s.values.set_index("iso3")["value"]
         key = "of" if s.wrt == "tariffs" else "iso3"
-        for col in shown.columns:
-            table.add_column(col, justify="right" if shown[col].dtype.kind == "f" else "left")
-        table.add_column(f"{s.outcome} at scenario", justify="right")
+        table = new_table(
+            [
+                *((col, "right" if shown[col].dtype.kind == "f" else "left") for col in shown),
+                (f"{s.outcome} at scenario", "right"),
+            ],
+            first_bold=False,
+        )
         for _, row in shown.iterrows():
             cells = [
                 fmt_number(100 * row[c], 1)
@@ -88,14 +98,17 @@ def gradient(
                 else fmt_number(row[c], 2 if c == "elasticity" else 5)
                 for c in shown.columns
             ]
-            table.add_row(*cells, fmt_number(values[row[key]], 3, True))
-        out_console.print(table)
-        out_console.print(
-            f"[dim]{len(s.table)} derivatives{' (tariff column in %)' if s.wrt == 'tariffs' else ''}"
-            f", automatic differentiation through the equilibrium, {s.seconds:.1f} s[/]"
+            table.add_row(*map(text, cells), fmt_number(values[row[key]], 3, signed=True))
+        print_table(f"{s.scenario}: d {s.outcome} / d {s.wrt} ({units}; largest first)", table)
+        tariff_note = " (tariff column in %)" if s.wrt == "tariffs" else ""
+        note(
+            f"{len(s.table)} derivatives{tariff_note}, automatic differentiation through the "
+            f"equilibrium, {fmt_number(s.seconds, 1)} s"
         )
         paths = s.write(out) if out is not None else []
-    except BlocsError as exc:
-        fail(exc)
     if paths:
-        err_console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        report_written(paths)
+
+
+#: name -> command function (registered by blocs.cli).
+COMMANDS = {"gradient": gradient}

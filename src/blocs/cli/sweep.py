@@ -1,8 +1,6 @@
-"""``blocs sweep SCENARIO``: Monte Carlo and grids over model parameters (a thin shell over
-:func:`blocs.sweep.run_sweep`).
-
-Register it on the main app with ``app.command("sweep")(sweep)``. Exit codes as for every
-command: 0 ok, 2 bad input, 3 no convergence (every draw failed).
+"""``blocs sweep SCENARIO``: Monte Carlo and grids over model parameters (one call to
+:func:`blocs.sweep.run_sweep`). Exit codes: 0 ok, 2 bad input, 3 no convergence (every draw
+failed).
 """
 
 from __future__ import annotations
@@ -11,8 +9,8 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,19 +19,33 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
-from blocs._clitools import fail
-from blocs.errors import BlocsError, InputError
+from blocs import sweep as sw
+from blocs.cli.common import (
+    CountriesOpt,
+    ScenarioArg,
+    SetOpt,
+    StepsOpt,
+    TolOpt,
+    check_solver,
+    err_console,
+    fmt_number,
+    handle_errors,
+    load,
+    new_table,
+    note,
+    parse_rows,
+    parse_sets,
+    print_table,
+    report_written,
+    text,
+)
+from blocs.errors import InputError
+from blocs.report.sweep import write_sweep_report
+from blocs.run import atomic_write_text
+from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
-__all__ = ["parse_grid", "sweep"]
-
-out_console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(exc: BlocsError) -> None:
-    fail(exc)
+__all__ = ["COMMANDS", "parse_grid", "sweep"]
 
 
 def _number(text: str, where: str) -> float:
@@ -70,10 +82,10 @@ def parse_grid(items: list[str] | None) -> dict[str, list[Any]]:
     return grid
 
 
-def _pair(text: str, where: str) -> tuple[float, float]:
-    parts = [p.strip() for p in text.split(",")]
+def _pair(raw: str, where: str) -> tuple[float, float]:
+    parts = [p.strip() for p in raw.split(",")]
     if len(parts) != 2:
-        raise InputError(f"{where} {text!r}: expected LOW,HIGH, e.g. {where} 0.2,1.0")
+        raise InputError(f"{where} {raw!r}: expected LOW,HIGH, e.g. {where} 0.2,1.0")
     return _number(parts[0], where), _number(parts[1], where)
 
 
@@ -86,7 +98,7 @@ def _progress_bar() -> tuple[Progress, Any]:
         TimeElapsedColumn(),
         TextColumn("left"),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console(),
         transient=False,
     )
     state: dict[str, Any] = {}
@@ -98,16 +110,14 @@ def _progress_bar() -> tuple[Progress, Any]:
             )
             state["start"] = p.draws_done
         run = p.draws_done - state["start"]
-        rate = f"{run / p.seconds:.1f}/s" if p.seconds > 0 and run else ""
+        rate = f"{fmt_number(run / p.seconds, 1)}/s" if p.seconds > 0 and run else ""
         bar.update(state["task"], completed=p.draws_done, rate=rate)
 
     return bar, callback
 
 
 def sweep(
-    scenario: Annotated[
-        str, typer.Argument(help="built-in name (see `blocs scenarios`) or a scenario .toml")
-    ],
+    scenario: ScenarioArg,
     draws: Annotated[
         int, typer.Option(help="random draws (per grid point); needs a distribution option")
     ] = 0,
@@ -180,18 +190,16 @@ def sweep(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", help="draws per chunk (one vmapped solve, one file)")
     ] = 50,
-    countries: Annotated[
-        str | None,
-        typer.Option("--countries", help="rows: ISO3 codes, groups (EU27), non-US"),
-    ] = None,
+    countries: CountriesOpt = None,
     column: Annotated[str, typer.Option(help="outcome summarised")] = "welfare_pct",
     report: Annotated[
         Path | None,
         typer.Option("--report", help="write sweep_report.html and sweep_bands.png here"),
     ] = None,
     percentiles: Annotated[str, typer.Option(help="comma-separated percentiles")] = "5,50,95",
-    tol: Annotated[float, typer.Option(help="solver tolerance")] = 1e-12,
-    max_steps: Annotated[int, typer.Option(help="maximum Newton steps per solve")] = 60,
+    tol: TolOpt = DEFAULT_TOL,
+    max_steps: StepsOpt = DEFAULT_MAX_STEPS,
+    set_: SetOpt = None,
 ) -> None:
     """Percentiles of outcomes across parameter draws and grids.
 
@@ -205,13 +213,13 @@ def sweep(
 
       blocs sweep liberation-day-icio --draws 200 --theta-sector-lognormal-sd 0.2
     """
-    from blocs import sweep as sw
-    from blocs.scenario import load_scenario
-
-    try:
-        backend = _backend(sw, scheduler, local_cluster, processes)
+    with handle_errors():
+        check_solver(tol, max_steps)
+        backend = _backend(scheduler, local_cluster, processes)
+        sc = load(scenario, parse_sets(set_))
+        # TODO(issue 11): turning the distribution flags into distributions (and the default
+        # median from the scenario's options) could be a library helper of blocs.sweep.
         dist: dict[str, Any] = {}
-        sc = load_scenario(scenario)
         if eps_lognormal_sd is not None:
             median = eps_median
             if median is None:
@@ -243,7 +251,7 @@ def sweep(
         grid_dict = parse_grid(grid)
         if elasticity_sets is not None:
             grid_dict["elasticities"] = [s.strip() for s in elasticity_sets.split(",") if s]
-        rows = tuple(r.strip() for r in countries.split(",") if r.strip()) if countries else None
+        rows = parse_rows(countries)
         qs = tuple(_number(q, "--percentiles") for q in percentiles.split(",") if q.strip())
         fields: dict[str, Any] = {
             "scenario": sc,
@@ -264,23 +272,18 @@ def sweep(
                 spec, out=out, backend=backend, chunk_size=chunk_size, progress=callback
             )
         summary = result.summary(column=column)
+        paths: list[Path] = []
         if out is not None:
-            from blocs.run import atomic_write_text
-
-            atomic_write_text(Path(out) / "summary.csv", summary.to_csv(float_format="%.10g"))
+            paths.append(Path(out) / "summary.csv")
+            atomic_write_text(paths[-1], summary.to_csv(float_format="%.10g"))
         if report is not None:
-            from blocs.report.sweep import write_sweep_report
-
-            write_sweep_report(result, report, column=column)
-    except BlocsError as exc:
-        _fail(exc)
-        return
+            paths.append(write_sweep_report(result, report, column=column))
     _print(result, summary, column)
+    if paths:
+        report_written(paths)
 
 
-def _backend(
-    sw: Any, scheduler: str | None, local_cluster: int | None, processes: int | None
-) -> Any:
+def _backend(scheduler: str | None, local_cluster: int | None, processes: int | None) -> Any:
     given = [
         name
         for name, v in (
@@ -301,27 +304,27 @@ def _backend(
     return sw.InProcess()
 
 
-def _print(result: Any, summary: Any, column: str) -> None:
+def _print(result: sw.SweepResult, summary: pd.DataFrame, column: str) -> None:
     n = result.spec.n_draws
     failed = result.n_failed
-    table = Table(
-        title=f"{result.scenario.name}: {column} across {n} draws"
-        + (f" ({failed} failed, left out)" if failed else ""),
-        title_justify="left",
+    # TODO(issue 12, item 17): a grid sweep should not call its points "draws".
+    title = f"{result.scenario.name}: {column} across {n} draws" + (
+        f" ({failed} failed, left out)" if failed else ""
     )
-    table.add_column("", style="bold", no_wrap=True)
     pcols = [c for c in summary.columns if c.startswith("p")]
-    for c in pcols:
-        table.add_column(c, justify="right")
-    table.add_column("mean", justify="right")
+    table = new_table(["", *((c, "right") for c in pcols), ("mean", "right")])
     for name, row in summary.iterrows():
-        m = int(row["members"])
-        label = f"{name}" if m == 1 else f"{name} ({m})"
-        table.add_row(label, *[f"{row[c]:.2f}" for c in pcols], f"{row['mean']:.2f}")
-    out_console.print(table)
+        k = int(row["members"])
+        label = f"{name}" if k == 1 else f"{name} ({k})"
+        table.add_row(text(label), *[fmt_number(row[c]) for c in [*pcols, "mean"]])
+    print_table(title, table)
     m = result.manifest
-    out_console.print(
-        f"[dim]% changes from the baseline; groups weighted by baseline expenditure. "
+    note(
+        f"% changes from the baseline; groups weighted by baseline expenditure. "
         f"{m['chunks_run']} chunks run, {m['chunks_skipped']} found finished; backend "
-        f"{m['backend']}; {m['seconds']:.1f} s[/]"
+        f"{m['backend']}; {fmt_number(m['seconds'], 1)} s"
     )
+
+
+#: name -> command function (registered by blocs.cli).
+COMMANDS = {"sweep": sweep}

@@ -1,13 +1,7 @@
 """``blocs optimal``, ``blocs nash``, ``blocs talks``: strategic tariffs on a scenario.
 
-Thin shells over :mod:`blocs.strategy.games` (one call each). Register them on the main app::
-
-    from blocs.cli_strategy import nash, optimal, talks
-    app.command("optimal")(optimal)
-    app.command("nash")(nash)
-    app.command("talks")(talks)
-
-Exit codes: 0 ok, 2 bad input, 3 no convergence (the partial result is still printed).
+One call each to :mod:`blocs.strategy.games`. Exit codes: 0 ok, 2 bad input, 3 no
+convergence (the partial result is still printed).
 """
 
 from __future__ import annotations
@@ -18,15 +12,34 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
+import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from blocs._clitools import enable_compile_cache, fail, fmt_number
-from blocs.errors import BlocsError, ConvergenceError, InputError
+from blocs.cli.common import (
+    EXIT_NO_CONVERGENCE,
+    ScenarioArg,
+    SetOpt,
+    enable_compile_cache,
+    err_console,
+    fmt_number,
+    handle_errors,
+    load,
+    new_table,
+    note,
+    parse_sets,
+    print_error,
+    print_table,
+    report_written,
+    say,
+    text,
+)
+from blocs.errors import ConvergenceError, InputError
+from blocs.run import atomic_write_text
+from blocs.strategy.games import nash_for_scenario, optimal_for_scenario, talks_for_scenario
 
-out_console = Console()
-err_console = Console(stderr=True)
+__all__ = ["COMMANDS", "nash", "optimal", "talks"]
+
+_f = fmt_number
 
 
 class ShapeOpt(StrEnum):
@@ -35,10 +48,6 @@ class ShapeOpt(StrEnum):
     by_partner_sector = "by-partner-sector"
 
 
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(help="built-in name (see `blocs scenarios`) or a path to a scenario .toml file"),
-]
 ShapeAnn = Annotated[
     ShapeOpt,
     typer.Option(
@@ -55,16 +64,9 @@ OutOpt = Annotated[
 ]
 
 
-def _fail(exc: BlocsError) -> None:
-    fail(exc)
-
-
-_f = fmt_number
-
-
-def _write(out: Path, tables: dict[str, Any], summary: dict[str, Any]) -> list[Path]:
-    from blocs.run import atomic_write_text
-
+def _write(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> list[Path]:
+    # TODO(issue 11): the results should write themselves (like Sensitivity.write) in the
+    # library, complete or absent (issue 12, item 10).
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; give a folder path")
     paths = []
@@ -99,11 +101,9 @@ def _weights(raw: str | None) -> dict[str, float] | None:
     return out
 
 
-def _status(msg: str, status: Any) -> None:
-    status.update(msg)
-
-
-_compile_cache = enable_compile_cache
+def _label(row: Any) -> str:
+    m = int(row["members"])
+    return str(row["player"]) if m == 1 else f"{row['player']} ({m})"
 
 
 def optimal(
@@ -118,66 +118,60 @@ def optimal(
         typer.Option("--weights", help="group member weights CODE=W,... (default: income)"),
     ] = None,
     out: OutOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """A country's or group's welfare-maximising tariffs; everyone else's at the scenario's.
 
     Example: blocs optimal liberation-day --player USA --shape by-partner
     """
-    from blocs.strategy.games import optimal_for_scenario
-
-    _compile_cache()
-
+    enable_compile_cache()
     paths: list[Path] = []
-    try:
-        with err_console.status("optimal tariffs ...", spinner="dots") as st:
+    with handle_errors():
+        sc = load(scenario, parse_sets(set_))
+        with err_console().status("optimal tariffs ...", spinner="dots") as st:
             r = optimal_for_scenario(
-                scenario,
+                sc,
                 player,
                 shape=shape.value,
                 max_tariff=max_tariff,
                 weights=_weights(weights),
-                progress=lambda m: _status(m, st),
+                progress=lambda m: st.update(text(m)),
             )
-        table = Table(
-            title=f"{r.scenario}: optimal tariffs of {r.player} ({r.shape}, {r.kind})",
-            title_justify="left",
+        table = new_table(
+            [("partner", "left"), ("sector", "left"), ("start %", "right"), ("optimal %", "right")],
+            first_bold=False,
         )
-        for col in ("partner", "sector", "start %", "optimal %"):
-            table.add_column(col, justify="right" if "%" in col else "left")
         inst = r.to_frame()
         shown = inst.reindex(inst["tariff"].sort_values(ascending=False).index).head(25)
         for _, row in shown.iterrows():
             table.add_row(
-                str(row["partner"]),
-                str(row["sector"]),
+                text(row["partner"]),
+                text(row["sector"]),
                 _f(100 * row["start"]),
                 _f(100 * row["tariff"]),
             )
-        out_console.print(table)
+        print_table(f"{r.scenario}: optimal tariffs of {r.player} ({r.shape}, {r.kind})", table)
         more = f" (25 of {len(inst)} shown, highest first)" if len(inst) > 25 else ""
-        out_console.print(
+        say(
             f"mean tariff {_f(100 * r.rate)} %; welfare of {r.player} "
-            f"{_f(r.welfare_start_pct, 3, True)} % -> {_f(r.welfare_pct, 3, True)} % "
-            f"(from the baseline){more}\n[dim]{r.iterations} iterations, projected gradient "
-            f"{r.gradient_norm:.1e}, {r.seconds:.1f} s[/]"
+            f"{_f(r.welfare_start_pct, 3, signed=True)} % -> "
+            f"{_f(r.welfare_pct, 3, signed=True)} % (from the baseline){more}"
+        )
+        note(
+            f"{r.iterations} iterations, projected gradient "
+            f"{_f(r.gradient_norm, 1, sci=True)}, {_f(r.seconds, 1)} s"
         )
         if r.closed_form is not None:
-            out_console.print(
+            say(
                 f"closed form of IMLS (2025) on baseline shares: {_f(100 * r.closed_form)} % "
-                "[dim](a first-order approximation of the optimum above; exact only with two "
-                "countries, fixed labour and balanced trade)[/]"
+                "(a first-order approximation of the optimum above; exact only with two "
+                "countries, fixed labour and balanced trade)"
             )
         if out is not None:
-            paths = _write(
-                out,
-                {"optimal_tariffs.csv": inst, "countries.csv": r.countries},
-                r.summary(),
-            )
-    except BlocsError as exc:
-        _fail(exc)
-        return
+            tables = {"optimal_tariffs.csv": inst, "countries.csv": r.countries}
+            paths = _write(out, tables, r.summary())
     if paths:
-        err_console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        report_written(paths)
 
 
 def nash(
@@ -194,86 +188,77 @@ def nash(
     ] = 3,
     rows: Annotated[int, typer.Option(help="players printed (largest income first)")] = 20,
     out: OutOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """A Nash tariff war: every player's tariffs a best response to the others'.
 
     Example: blocs nash global-tariff-war --players USA,CHN,EU27
     """
-    from blocs.strategy.games import nash_for_scenario
-
-    _compile_cache()
-
+    enable_compile_cache()
     paths: list[Path] = []
-    result: Any = None
     code = 0
-    try:
-        with err_console.status("Nash tariff war ...", spinner="dots") as st:
+    r: Any
+    with handle_errors():
+        sc = load(scenario, parse_sets(set_))
+        with err_console().status("Nash tariff war ...", spinner="dots") as st:
             try:
-                result = nash_for_scenario(
-                    scenario,
+                r = nash_for_scenario(
+                    sc,
                     players,
                     shape=shape.value,
                     max_tariff=max_tariff,
                     verify=verify,
-                    progress=lambda m: _status(m, st),
+                    progress=lambda m: st.update(text(m)),
                 )
             except ConvergenceError as exc:
                 if exc.result is None:
                     raise
-                result, code = exc.result, 3
-                err_console.print(f"[bold red]no convergence:[/] {exc}", markup=True)
-        r = result
+                r, code = exc.result, EXIT_NO_CONVERGENCE
+                print_error(exc, code=code)
         frame = r.to_frame()
-        table = Table(
-            title=f"{r.scenario}: Nash tariff war of {len(r.players)} players ({r.shape}, "
-            f"{r.kind})",
-            title_justify="left",
+        table = new_table(
+            [
+                "player",
+                ("tariff %", "right"),
+                ("welfare start %", "right"),
+                ("welfare Nash %", "right"),
+                ("deviation gain", "right"),
+            ]
         )
-        for col, just in (
-            ("player", "left"),
-            ("tariff %", "right"),
-            ("welfare start %", "right"),
-            ("welfare Nash %", "right"),
-            ("deviation gain", "right"),
-        ):
-            table.add_column(col, justify=just)  # type: ignore[arg-type]
         order = np.argsort(-frame["income"].to_numpy(), kind="stable")
         for k in order[:rows]:
             row = frame.iloc[int(k)]
             mark = "" if row["verified"] else "*"
             table.add_row(
-                _label(row),
+                text(_label(row)),
                 _f(100 * row["tariff"]),
-                _f(row["welfare_start_pct"], 3, True),
-                _f(row["welfare_pct"], 3, True),
-                f"{row['deviation_gain']:.1e}{mark}",
+                _f(row["welfare_start_pct"], 3, signed=True),
+                _f(row["welfare_pct"], 3, signed=True),
+                _f(row["deviation_gain"], 1, sci=True) + mark,
             )
-        out_console.print(table)
-        out_console.print(
-            f"{r.method}: {r.iterations} iterations, {r.seconds:.1f} s. Certificate: largest "
-            f"gain any player could still get by deviating {r.certificate:.1e} of its income"
-            f"\n[dim]welfare: % real-income change from the data's baseline; deviation gain: "
-            f"fraction of income; * = second-order estimate from the Newton step, others a "
-            f"full best response ({', '.join(r.verified) or 'none'})[/]"
+        title = f"{r.scenario}: Nash tariff war of {len(r.players)} players ({r.shape}, {r.kind})"
+        print_table(title, table)
+        say(
+            f"{r.method}: {r.iterations} iterations, {_f(r.seconds, 1)} s. Certificate: largest "
+            f"gain any player could still get by deviating {_f(r.certificate, 1, sci=True)} of "
+            "its income"
+        )
+        note(
+            "welfare: % real-income change from the data's baseline; deviation gain: "
+            "fraction of income; * = second-order estimate from the Newton step, others a "
+            f"full best response ({', '.join(r.verified) or 'none'})"
         )
         if out is not None:
-            paths = _write(
-                out,
-                {"nash.csv": frame, "instruments.csv": r.instruments, "countries.csv": r.countries},
-                r.summary(),
-            )
-    except BlocsError as exc:
-        _fail(exc)
-        return
+            tables = {
+                "nash.csv": frame,
+                "instruments.csv": r.instruments,
+                "countries.csv": r.countries,
+            }
+            paths = _write(out, tables, r.summary())
     if paths:
-        err_console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        report_written(paths)
     if code:
         raise typer.Exit(code)
-
-
-def _label(row: Any) -> str:
-    m = int(row["members"])
-    return str(row["player"]) if m == 1 else f"{row['player']} ({m})"
 
 
 def talks(
@@ -284,53 +269,50 @@ def talks(
     shape: ShapeAnn = ShapeOpt.uniform,
     max_tariff: MaxTariffOpt = 2.0,
     out: OutOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Trade talks: efficient tariffs and Nash bargaining with the tariff war as threat point.
 
     Example: blocs talks global-tariff-war --players USA,CHN
     """
-    from blocs.strategy.games import talks_for_scenario
-
-    _compile_cache()
-
+    enable_compile_cache()
     paths: list[Path] = []
-    try:
-        with err_console.status("trade talks ...", spinner="dots") as st:
+    with handle_errors():
+        sc = load(scenario, parse_sets(set_))
+        with err_console().status("trade talks ...", spinner="dots") as st:
             r = talks_for_scenario(
-                scenario,
+                sc,
                 players,
                 shape=shape.value,
                 max_tariff=max_tariff,
-                progress=lambda m: _status(m, st),
+                progress=lambda m: st.update(text(m)),
             )
-        table = Table(
-            title=f"{r.scenario}: trade talks {r.players[0]} - {r.players[1]} ({r.shape}, "
-            f"{r.kind})",
-            title_justify="left",
+        table = new_table(
+            [
+                "outcome",
+                "player",
+                ("tariff %", "right"),
+                ("welfare %", "right"),
+                ("vs status quo (pp)", "right"),
+                ("vs war (pp)", "right"),
+            ],
+            first_bold=False,
         )
-        for col, just in (
-            ("outcome", "left"),
-            ("player", "left"),
-            ("tariff %", "right"),
-            ("welfare %", "right"),
-            ("vs status quo (pp)", "right"),
-            ("vs war (pp)", "right"),
-        ):
-            table.add_column(col, justify=just)  # type: ignore[arg-type]
         for _, row in r.to_frame().iterrows():
             table.add_row(
-                str(row["outcome"]),
-                str(row["player"]),
+                text(row["outcome"]),
+                text(row["player"]),
                 _f(100 * row["tariff"]),
-                _f(row["welfare_pct"], 3, True),
-                _f(row["gain_vs_status_quo_pp"], 3, True),
-                _f(row["gain_vs_war_pp"], 3, True),
+                _f(row["welfare_pct"], 3, signed=True),
+                _f(row["gain_vs_status_quo_pp"], 3, signed=True),
+                _f(row["gain_vs_war_pp"], 3, signed=True),
             )
-        out_console.print(table)
-        out_console.print(
-            f"[dim]efficient: maximum of {r.efficient_weights[0]:.3f} W({r.players[0]}) + "
-            f"{r.efficient_weights[1]:.3f} W({r.players[1]}) (income weights); war "
-            f"certificate {r.war_certificate:.1e}; {r.seconds:.1f} s[/]"
+        a, b = r.players
+        print_table(f"{r.scenario}: trade talks {a} - {b} ({r.shape}, {r.kind})", table)
+        wa, wb = r.efficient_weights
+        note(
+            f"efficient: maximum of {_f(wa, 3)} W({a}) + {_f(wb, 3)} W({b}) (income weights); "
+            f"war certificate {_f(r.war_certificate, 1, sci=True)}; {_f(r.seconds, 1)} s"
         )
         if out is not None:
             paths = _write(out, {"talks.csv": r.to_frame()}, r.summary())
@@ -339,8 +321,9 @@ def talks(
                 "trade talks: an optimisation did not converge (see the table); try a "
                 "smaller --max-tariff or another --shape"
             )
-    except BlocsError as exc:
-        _fail(exc)
-        return
     if paths:
-        err_console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        report_written(paths)
+
+
+#: name -> command function (registered by blocs.cli).
+COMMANDS = {"optimal": optimal, "nash": nash, "talks": talks}

@@ -10,15 +10,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from blocs._clitools import fail, fmt_number
-from blocs.errors import BlocsError
+from blocs.cli.common import err_console, fmt_number, handle_errors, out_console
+from blocs.estimate import estimate_gravity, load_panel, write_estimate
 
-out_console = Console()
-err_console = Console(stderr=True)
+__all__ = ["COMMANDS", "estimate", "print_estimate"]
 
 
-def print_estimate(est: Any, console: Console = out_console) -> None:
+def print_estimate(est: Any, console: Console | None = None) -> None:
     """The coefficient table and what was dropped, converged and assumed."""
+    console = console or out_console()
     table = Table(title=escape(est.formula), title_justify="left")
     for name in ("term", "coef", "s.e.", "p", "95 % interval", "effect %"):
         table.add_column(name, justify="left" if name == "term" else "right", no_wrap=True)
@@ -96,10 +96,8 @@ def estimate(
     Example: blocs estimate panel.csv --formula "trade ~ fta | exporter^year + importer^year +
     exporter^importer" --out est/
     """
-    from blocs.estimate import estimate_gravity, load_panel, write_estimate
-
-    try:
-        with err_console.status(f"estimating on {panel} ...", spinner="dots"):
+    with handle_errors():
+        with err_console().status(f"estimating on {panel} ...", spinner="dots"):
             data = load_panel(panel)
             est = estimate_gravity(
                 data,
@@ -110,8 +108,10 @@ def estimate(
                 tol=tol,
             )
         paths = write_estimate(est, out) if out is not None else []
-    except BlocsError as exc:
-        fail(exc)
     print_estimate(est)
     if paths:
-        err_console.print(f"wrote {', '.join(str(p) for p in paths)}")
+        err_console().print(f"wrote {', '.join(str(p) for p in paths)}", soft_wrap=True)
+
+
+#: The commands of this module (registered by :mod:`blocs.cli`).
+COMMANDS = {"estimate": estimate}

@@ -1,0 +1,349 @@
+"""What every ``blocs`` command shares: consoles, exit codes, the one error handler, the one
+number formatter, and the options every solving command takes (scenario, ``--set``,
+``--tol``, ``--max-steps``).
+
+Printing rules (issue 12, items 14 and 15), applied here so that every command gets them:
+
+- user text (scenario names, descriptions, group and country names) is data, never rich
+  markup: it goes through :func:`text` (a rich ``Text``, control sequences stripped);
+- error messages are never hard-wrapped (``soft_wrap``), so they can be grepped and do not
+  depend on the terminal or on a path's length;
+- tables use the terminal's width; when stdout is not a terminal (a pipe, a file, a test)
+  they are printed in full, at any width.
+
+Exit codes: :data:`EXIT_OK` 0, :data:`EXIT_BAD_INPUT` 2 (data, scenario, option),
+:data:`EXIT_NO_CONVERGENCE` 3.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn
+
+import jax
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from blocs.errors import BlocsError, ConvergenceError, InputError
+from blocs.scenario import Scenario, load_scenario
+from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_NO_CONVERGENCE",
+    "EXIT_OK",
+    "MAX_TOL",
+    "CountriesOpt",
+    "ScenarioArg",
+    "SetOpt",
+    "StepsOpt",
+    "TolOpt",
+    "check_solver",
+    "clean",
+    "enable_compile_cache",
+    "err_console",
+    "exit_code",
+    "fail",
+    "fmt_number",
+    "handle_errors",
+    "load",
+    "new_table",
+    "note",
+    "out_console",
+    "parse_rows",
+    "parse_sets",
+    "parse_value",
+    "print_error",
+    "print_table",
+    "report_written",
+    "say",
+    "text",
+    "with_overrides",
+]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_NO_CONVERGENCE = 3
+
+#: The largest ``--tol`` accepted: looser "solutions" are not equilibria (issue 12, item 6).
+MAX_TOL = 1e-4
+
+#: Console width when stdout is not a terminal: wide enough that nothing is cut or wrapped.
+FULL_WIDTH = 100_000
+
+# ----------------------------------------------------------------------------------------
+# Consoles and user text
+
+
+def out_console() -> Console:
+    """A console on stdout: the terminal's width, or unlimited when not a terminal."""
+    return Console(width=None if _isatty(sys.stdout) else FULL_WIDTH)
+
+
+def err_console() -> Console:
+    """A console on stderr (progress, "wrote ...", errors)."""
+    return Console(stderr=True, width=None if _isatty(sys.stderr) else FULL_WIDTH)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+#: ESC sequences (CSI ``ESC [ ... final``, OSC ``ESC ] ... BEL|ST``, two-character ``ESC x``)
+#: and the remaining control characters but tab and newline (C0, DEL, C1).
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-_]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def clean(value: Any) -> str:
+    """``str(value)`` without terminal control sequences (ESC ...) or control characters.
+
+    Example:
+        >>> clean("red\\x1b[31m alert\\x07")
+        'red alert'
+    """
+    return _CONTROL.sub("", str(value))
+
+
+def text(value: Any, style: str = "") -> Text:
+    """User text as data: printed literally (no rich markup), control sequences stripped."""
+    return Text(clean(value), style=style)
+
+
+def fmt_number(v: Any, digits: int = 2, *, signed: bool = False, sci: bool = False) -> str:
+    """THE number formatter of the CLI: fixed ``digits`` (``sci``: scientific notation),
+    ``signed`` adds a ``+``; NaN and infinities print as ``–``; text is left as is.
+
+    Example:
+        >>> fmt_number(1.1349), fmt_number(0.5, 1, signed=True), fmt_number(3e-13, 1, sci=True)
+        ('1.13', '+0.5', '3.0e-13')
+        >>> fmt_number(float("nan")), fmt_number("USA")
+        ('–', 'USA')
+    """
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return clean(v)
+    if not math.isfinite(x):
+        return "–"
+    kind = "e" if sci else "f"
+    return f"{x:+.{digits}{kind}}" if signed else f"{x:.{digits}{kind}}"
+
+
+Justify = Literal["left", "center", "right"]
+
+
+def new_table(columns: Iterable[str | tuple[str, Justify]], *, first_bold: bool = True) -> Table:
+    """A table with these column heads (``(head, "right")`` for numbers); no title (titles
+    are printed by :func:`print_table` above the table, so they never wrap to its width)."""
+    table = Table()
+    for k, col in enumerate(columns):
+        head, justify = col if isinstance(col, tuple) else (col, "left")
+        bold = first_bold and k == 0
+        table.add_column(text(head), justify=justify, style="bold" if bold else None)
+    return table
+
+
+def print_table(title: Any, table: Table, console: Console | None = None) -> None:
+    """Print ``title`` (user text, literally) and ``table`` on stdout."""
+    console = console or out_console()
+    console.print(text(title, "italic"))
+    console.print(table)
+
+
+def say(message: Any, style: str = "") -> None:
+    """A line of output on stdout, printed literally (user text allowed)."""
+    out_console().print(text(message, style), highlight=False)
+
+
+def note(message: Any) -> None:
+    """A dim line under a table (printed literally)."""
+    say(message, "dim")
+
+
+def report_written(paths: Sequence[Path | str] | str) -> None:
+    """``wrote a, b, c`` (or the given sentence) on stderr, never wrapped."""
+    message = paths if isinstance(paths, str) else f"wrote {', '.join(str(p) for p in paths)}"
+    err_console().print(text(message), soft_wrap=True, highlight=False)
+
+
+# ----------------------------------------------------------------------------------------
+# Errors and exit codes
+
+
+def exit_code(exc: BaseException) -> int:
+    """3 for a :class:`ConvergenceError`, 2 for any other blocs error."""
+    return EXIT_NO_CONVERGENCE if isinstance(exc, ConvergenceError) else EXIT_BAD_INPUT
+
+
+def print_error(message: Any, *, code: int = EXIT_BAD_INPUT) -> None:
+    """``error: message`` (``no convergence:`` for code 3) on stderr, literally, unwrapped."""
+    kind = "no convergence" if code == EXIT_NO_CONVERGENCE else "error"
+    line = Text.assemble((f"{kind}: ", "bold red"), text(message))
+    err_console().print(line, soft_wrap=True, highlight=False)
+
+
+def fail(exc: BlocsError) -> NoReturn:
+    """Print ``exc`` and exit with its code (2 or 3)."""
+    code = exit_code(exc)
+    print_error(exc, code=code)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """THE error handler of every command: a :class:`BlocsError` prints and exits 2 or 3.
+
+    Example::
+
+        with handle_errors():
+            result = library_call(...)
+    """
+    try:
+        yield
+    except BlocsError as exc:
+        fail(exc)
+
+
+# ----------------------------------------------------------------------------------------
+# Options shared by the commands
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(help="built-in name (see `blocs scenarios`) or a path to a scenario .toml file"),
+]
+CountriesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--countries", help="comma-separated rows: ISO3 codes, groups (EU27), non-US, ALL"
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="override a \\[model] option of the scenario, KEY=VALUE (repeatable), e.g. "
+        "--set trade_elasticity=8; numbers, true/false, else text",
+    ),
+]
+TolOpt = Annotated[
+    float,
+    typer.Option(
+        "--tol", help=f"solver tolerance (largest relative residual), in (0, {MAX_TOL:g}]"
+    ),
+]
+StepsOpt = Annotated[
+    int, typer.Option("--max-steps", help="maximum solver (Newton) steps per solve, >= 1")
+]
+
+
+def parse_value(raw: str) -> Any:
+    """A ``--set`` value: an integer, a finite number, ``true``/``false``, else the text.
+
+    Example:
+        >>> parse_value("8"), parse_value("0.5"), parse_value("TRUE"), parse_value("none")
+        (8, 0.5, True, 'none')
+    """
+    s = raw.strip()
+    if s.lower() in ("true", "false"):
+        return s.lower() == "true"
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        x = float(s)
+    except ValueError:
+        return s
+    if not math.isfinite(x):
+        raise ValueError(f"{s!r} is not a finite number")
+    return x
+
+
+def parse_sets(values: Sequence[str] | None) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options -> ``{key: value}``; errors name the flag and the key.
+
+    Example:
+        >>> parse_sets(["trade_elasticity=8", "pass_through=none"])
+        {'trade_elasticity': 8, 'pass_through': 'none'}
+    """
+    out: dict[str, Any] = {}
+    for item in values or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. --set trade_elasticity=8")
+        if not raw.strip():
+            raise InputError(f"--set {key}: no value after '=', e.g. --set {key}=8")
+        if key in out:
+            raise InputError(f"--set {key}: given twice ({out[key]!r} and {raw.strip()!r})")
+        try:
+            out[key] = parse_value(raw)
+        except ValueError as exc:
+            raise InputError(f"--set {key}={raw.strip()}: {exc}") from None
+    return out
+
+
+def load(scenario: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a scenario and apply ``--set`` overrides to its ``[model]`` table."""
+    return with_overrides(load_scenario(scenario), overrides)
+
+
+def with_overrides(sc: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
+    """``sc`` with ``--set`` overrides applied; the library names the key, this the flag."""
+    if not overrides:
+        return sc
+    try:
+        return sc.with_model(overrides)
+    except BlocsError as exc:
+        keys = ", ".join(f"{k}={v}" for k, v in overrides.items())
+        raise InputError(f"--set {keys}: {exc}") from None
+
+
+def check_solver(tol: float, max_steps: int) -> None:
+    """Range checks of ``--tol`` and ``--max-steps`` (out of range is bad input, exit 2)."""
+    if not (math.isfinite(tol) and 0 < tol <= MAX_TOL):
+        raise InputError(
+            f"--tol {tol}: must be a number in (0, {MAX_TOL:g}], e.g. --tol {DEFAULT_TOL:g}"
+        )
+    if max_steps < 1:
+        raise InputError(
+            f"--max-steps {max_steps}: must be >= 1, e.g. --max-steps {DEFAULT_MAX_STEPS}"
+        )
+
+
+def parse_rows(countries: str | None) -> tuple[str, ...] | None:
+    """``--countries "USA, CHN,EU27"`` -> ``("USA", "CHN", "EU27")``; None or empty: None."""
+    if not countries:
+        return None
+    rows = tuple(r.strip() for r in countries.split(",") if r.strip())
+    return rows or None
+
+
+def enable_compile_cache() -> None:
+    """Persist compiled XLA programs so later runs skip compilation (``BLOCS_CACHE_DIR``;
+    ``off`` disables it)."""
+    cache = os.environ.get("BLOCS_CACHE_DIR") or str(Path.home() / ".cache" / "blocs" / "jax")
+    if cache.lower() in ("", "0", "off", "none"):
+        return
+    try:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    except OSError:
+        pass
