@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocs.economy import MultiSectorEconomy
-from blocs.models.base import Model, Tables
+from blocs.models.base import Model, SweepParameters, Tables
 from blocs.models.caliendo_parro.equations import paper_baseline, shock_weights
 from blocs.models.caliendo_parro.inner import DEFAULT_INNER_ITERATIONS, scaled_residual
 from blocs.models.caliendo_parro.results import MultiSectorEquilibrium, outcomes, tables
@@ -91,6 +91,9 @@ class CaliendoParroModel(Model):
         "vot_pct",
         "welfare_linear_pct",
         "real_wage_pct",
+    )
+    sweep_parameters: ClassVar[SweepParameters] = SweepParameters(
+        grid=("elasticities",), random=("theta_scale", "theta_sector")
     )
 
     def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> CPParams:
