@@ -1,6 +1,6 @@
 """``blocs optimal``, ``blocs nash``, ``blocs talks``: strategic tariffs on a scenario.
 
-Thin shells over :mod:`blocs.strategy.games` (one call each). Register them on the main app::
+Thin shells over :mod:`blocs.strategy.scenario_games` (one call each). Register them on the main app::
 
     from blocs.cli_strategy import nash, optimal, talks
     app.command("optimal")(optimal)
@@ -123,7 +123,7 @@ def optimal(
 
     Example: blocs optimal liberation-day --player USA --shape by-partner
     """
-    from blocs.strategy.games import optimal_for_scenario
+    from blocs.strategy import optimal_for_scenario
 
     _compile_cache()
 
@@ -199,7 +199,7 @@ def nash(
 
     Example: blocs nash global-tariff-war --players USA,CHN,EU27
     """
-    from blocs.strategy.games import nash_for_scenario
+    from blocs.strategy import nash_for_scenario
 
     _compile_cache()
 
@@ -289,7 +289,7 @@ def talks(
 
     Example: blocs talks global-tariff-war --players USA,CHN
     """
-    from blocs.strategy.games import talks_for_scenario
+    from blocs.strategy import talks_for_scenario
 
     _compile_cache()
 

@@ -1260,6 +1260,9 @@ class CaliendoParroModel(Model):
     def diagnostics(self, eq: MultiSectorEquilibrium) -> dict[str, float]:
         return {"walras_residual": float(np.max(np.abs(np.asarray(eq.trade_balance_residual))))}
 
+    def baseline_income(self, economy: Any) -> Array:
+        return economy.income
+
 
 #: Extra country columns of the multi-sector model (docs/models.md §2).
 MULTISECTOR_COLUMNS = ("tot_pct", "vot_pct", "welfare_linear_pct", "real_wage_pct")

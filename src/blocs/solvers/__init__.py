@@ -21,3 +21,15 @@ __all__ = [
     "status_code",
     "status_message",
 ]
+
+# Newton on stacked first-order conditions (one variable per agent; tariff wars)
+from blocs.solvers.foc_newton import (  # noqa: E402
+    BROYDEN_RESTART,
+    FOC_MAX_ITER,
+    FOC_MAX_STEP,
+    FOC_TOL,
+    FocResult,
+    foc_newton,
+)
+
+__all__ += ["BROYDEN_RESTART", "FOC_MAX_ITER", "FOC_MAX_STEP", "FOC_TOL", "FocResult", "foc_newton"]

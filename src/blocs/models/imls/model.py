@@ -12,6 +12,7 @@ import pandas as pd
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError
 from blocs.models.base import Model, Policy, Tables, deficit_change, pct_change
+from blocs.models.imls.closed_form import optimal_tariff_closed_form
 from blocs.models.imls.equations import Params, Static, calibrate, residual
 from blocs.models.imls.options import IMLS
 from blocs.models.imls.solve import Solution, rebase, solution_at, solution_x, solve, solve_jit
@@ -165,6 +166,12 @@ class IMLSModel(Model):
 
     def diagnostics(self, eq: Solution) -> dict[str, float]:
         return {"walras_residual": float(eq.walras_residual)}
+
+    def baseline_income(self, economy: Any) -> jax.Array:
+        return economy.E
+
+    def closed_form_optimal_tariff(self, economy: Any, options: Any, country: str) -> float:
+        return optimal_tariff_closed_form(economy, options, country)
 
 
 #: The registered instance.
