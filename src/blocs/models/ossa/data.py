@@ -84,6 +84,11 @@ class OssaEconomy:
         """Region names (the labels), length N."""
         return self.regions
 
+    @property
+    def tradable(self) -> tuple[bool, ...]:
+        """Whether each industry is traded: all are (Ossa's industries are goods)."""
+        return (True,) * len(self.sectors)
+
     def index(self, region: str) -> int:
         """Position of a region label; raises :class:`InputError` naming the choices."""
         try:
