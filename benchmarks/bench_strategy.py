@@ -26,16 +26,9 @@ import jax
 import numpy as np
 
 import blocs  # noqa: F401  (float64)
-from blocs.models.ossa import (
-    load_ossa,
-    median_tariffs,
-    ossa_game,
-    ossa_nash,
-    ossa_optimal_tariffs,
-    ossa_trade_talks,
-    solve_ossa,
-)
+from blocs.models.ossa import load_ossa, median_tariffs, solve_ossa
 from blocs.strategy import optimal_tariffs
+from blocs.strategy.ossa import ossa_game, ossa_nash, ossa_optimal_tariffs, ossa_trade_talks
 
 REPO = Path(__file__).resolve().parents[1]
 

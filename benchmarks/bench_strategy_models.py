@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import blocs  # noqa: F401  (float64)
-from blocs.strategy.games import NashResult, nash_for_scenario, optimal_for_scenario
+from blocs.strategy import NashResult, nash_for_scenario, optimal_for_scenario
 
 #: (label, target seconds, call)
 CASES = (

@@ -2,7 +2,7 @@
 
 The batched best responses of :func:`blocs.coalitions.solve_coalitions` (a safeguarded
 Newton method on dW/dr = 0, vmapped lanes, implicit derivatives) are checked against
-:func:`blocs.strategy.games.optimal_retaliation`, which finds the same best response one
+:func:`blocs.strategy.optimal_retaliation`, which finds the same best response one
 coalition at a time with a general optimiser (L-BFGS-B on JAX gradients).
 """
 
@@ -27,9 +27,10 @@ from blocs.coalitions import (
 )
 from blocs.models.caliendo_parro import solve_multisector
 from blocs.models.imls import IMLS
+from blocs.models.registry import get_model
 from blocs.scenario import MultiSectorOptions, us_tariffs_2025
 from blocs.solvers import ScalarSearch, maximize_step
-from blocs.strategy.games import optimal_retaliation
+from blocs.strategy import optimal_retaliation
 
 #: |batched rate - optimal_retaliation's rate|: both stop far below it (measured 4e-11 on
 #: world2023, 4e-12 on icio2022).
@@ -67,12 +68,12 @@ def _reference(economy, options, pol, mask: int, kind: str) -> np.ndarray:
     )
     return np.asarray(
         optimal_retaliation(
+            get_model(kind),
             economy,
             options,
             policy,
             list(pol.players.target_idx),
             pol.players.countries(mask),
-            kind=kind,
             gtol=REFERENCE_GTOL,
         )
     )

@@ -23,13 +23,15 @@ from blocs.economy import Economy
 from blocs.models import imls
 from blocs.models.caliendo_parro import MultiSectorEconomy, solve_multisector
 from blocs.models.imls import IMLS, optimal_tariff_closed_form
+from blocs.models.registry import get_model
 from blocs.scenario import MultiSectorOptions, _optimal_against, compile_policy, load_scenario
-from blocs.strategy import nash_tariffs, optimal_tariffs
-from blocs.strategy.games import (
+from blocs.strategy import (
     nash_for_scenario,
     nash_newton,
+    nash_tariffs,
     optimal_for_scenario,
     optimal_retaliation,
+    optimal_tariffs,
     tariff_game,
 )
 
@@ -103,7 +105,7 @@ def test_us_uniform_optimum_vs_closed_form(world):
     """
     us = world.index("USA")
     model = IMLS()
-    tg = tariff_game(world, model, ["USA"], kind="imls")
+    tg = tariff_game(get_model("imls"), world, model, ["USA"])
     res = optimal_tariffs(tg.game, np.array([0.2]), player=0)
     cf = optimal_tariff_closed_form(world, model, "USA")
     assert res.converged
@@ -119,7 +121,7 @@ def test_us_uniform_optimum_vs_closed_form(world):
 
     # in the closed form's own world the gap nearly closes
     simple = IMLS(labour_supply_elasticity=0.0, deficits="balanced")
-    tg2 = tariff_game(world, simple, ["USA"], kind="imls")
+    tg2 = tariff_game(get_model("imls"), world, simple, ["USA"])
     res2 = optimal_tariffs(tg2.game, np.array([0.2]), player=0)
     cf2 = _closed_form_at(tg2.game.args[0], us)
     assert res2.converged
@@ -176,7 +178,7 @@ def test_closed_form_is_the_optimum_of_a_two_country_world(world, options):
     model = IMLS(**options)
     # the US, and the rest of the world's optimal retaliation against it
     for player in ("USA", "ROW"):
-        tg = tariff_game(eco, model, [player], kind="imls")
+        tg = tariff_game(get_model("imls"), eco, model, [player])
         res = optimal_tariffs(tg.game, np.array([0.2]), player=0, gtol=1e-13)
         assert res.converged
         t_num = float(res.x[0])
@@ -212,7 +214,7 @@ def _small_multisector() -> MultiSectorEconomy:
 
 def test_multisector_nash_newton_agrees_with_best_responses():
     eco = _small_multisector()
-    tg = tariff_game(eco, MultiSectorOptions(), list(eco.iso3), kind="caliendo_parro")
+    tg = tariff_game(get_model("caliendo_parro"), eco, MultiSectorOptions(), list(eco.iso3))
     nr = nash_newton(tg.game, np.full(tg.m, 0.2))
     assert nr.converged
     assert np.max(nr.gains) < CERTIFICATE_TOL
@@ -228,7 +230,11 @@ def test_multisector_nash_newton_agrees_with_best_responses():
         nash_newton(tg.game, np.full(tg.m, 0.2), jacobian="secant")  # type: ignore[arg-type]
     # by partner and sector: best responses, certificate from full best responses
     tg3 = tariff_game(
-        eco, MultiSectorOptions(), ["AAA", "BBB"], kind="caliendo_parro", shape="by-partner-sector"
+        get_model("caliendo_parro"),
+        eco,
+        MultiSectorOptions(),
+        ["AAA", "BBB"],
+        shape="by-partner-sector",
     )
     assert tg3.m == 2 * 3 * 3
     nt = nash_tariffs(tg3.game, np.full(tg3.m, 0.2))
@@ -236,7 +242,7 @@ def test_multisector_nash_newton_agrees_with_best_responses():
 
 
 def test_group_objective_and_errors(world):
-    tg = tariff_game(world, IMLS(), ["EU27", "USA"], kind="imls", shape="by-partner")
+    tg = tariff_game(get_model("imls"), world, IMLS(), ["EU27", "USA"], shape="by-partner")
     eu = tg.members[0]
     assert len(eu) == 27 and tg.weights[0].sum() == pytest.approx(1.0)
     E = np.asarray(world.E)
@@ -244,11 +250,11 @@ def test_group_objective_and_errors(world):
     np.testing.assert_allclose(tg.weights[0][idx], E[idx] / E[idx].sum())
     assert tg.m == (world.n - 27) + (world.n - 1)
     with pytest.raises(blocs.InputError, match="by-partner-sector"):
-        tariff_game(world, IMLS(), ["USA"], kind="imls", shape="by-partner-sector")
+        tariff_game(get_model("imls"), world, IMLS(), ["USA"], shape="by-partner-sector")
     with pytest.raises(blocs.InputError, match="two players"):
-        tariff_game(world, IMLS(), ["EU27", "DEU"], kind="imls")
+        tariff_game(get_model("imls"), world, IMLS(), ["EU27", "DEU"])
     with pytest.raises(blocs.ScenarioError, match="did you mean 'CHN'"):
-        tariff_game(world, IMLS(), ["CHA"], kind="imls")
+        tariff_game(get_model("imls"), world, IMLS(), ["CHA"])
 
 
 # ----------------------------------------------------------------------------------------
@@ -293,7 +299,7 @@ def test_optimal_retaliation_vs_closed_form(world):
     cf = _optimal_against(world, sc.options, others, [us])
     assert float(np.asarray(policy.t)[others[0], us]) != cf  # the policy's US tariff
     np.testing.assert_allclose(np.asarray(policy.t)[us, others], cf)
-    t = optimal_retaliation(world, sc.options, policy, others, [us], kind="imls")
+    t = optimal_retaliation(get_model("imls"), world, sc.options, policy, others, [us])
     rate = np.asarray(t)[us, others]
     assert np.ptp(rate) == 0.0  # one uniform rate
     # everything else untouched
@@ -303,10 +309,10 @@ def test_optimal_retaliation_vs_closed_form(world):
     assert abs(float(rate[0]) - cf) < RETALIATION_GAP
     # the numerical rate is the better response for the player
     tg = tariff_game(
+        get_model("imls"),
         world,
         sc.options,
         [[world.iso3[k] for k in others]],
-        kind="imls",
         base_tariffs=policy.t,
         partners={"+".join(world.iso3[k] for k in others): ["USA"]},
     )
@@ -319,12 +325,12 @@ def test_optimal_retaliation_multisector():
     eco = _small_multisector()
     policy = blocs.Policy(t=jnp.asarray(eco.t), d_hat=jnp.ones((eco.n, eco.n, eco.s)))
     t = optimal_retaliation(
+        get_model("caliendo_parro"),
         eco,
         MultiSectorOptions(),
         policy,
         ["AAA", "BBB"],
         ["CCC"],
-        kind="caliendo_parro",
         sectors=[0, 2],
     )
     rates = np.asarray(t)[2, :2][:, [0, 2]]

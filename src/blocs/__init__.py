@@ -48,14 +48,7 @@ from blocs.models.caliendo_parro import (  # noqa: E402
     solve_multisector,
 )
 from blocs.models.imls import IMLS, Policy, Solution, optimal_tariff_closed_form, solve  # noqa: E402
-from blocs.models.ossa import (  # noqa: E402
-    OssaEconomy,
-    load_ossa,
-    ossa_nash,
-    ossa_optimal_tariffs,
-    ossa_trade_talks,
-    solve_ossa,
-)
+from blocs.models.ossa import OssaEconomy, load_ossa, solve_ossa  # noqa: E402
 from blocs.results import country_table, group_summary  # noqa: E402
 from blocs.run import Run, run_scenario, write_run  # noqa: E402
 from blocs.scenario import (  # noqa: E402
@@ -65,6 +58,7 @@ from blocs.scenario import (  # noqa: E402
     liberation_day_tariffs,
     load_scenario,
 )
+from blocs.strategy.ossa import ossa_nash, ossa_optimal_tariffs, ossa_trade_talks  # noqa: E402
 from blocs.sweep import (  # noqa: E402
     Dask,
     InProcess,

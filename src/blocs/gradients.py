@@ -46,8 +46,15 @@ from blocs.errors import ConvergenceError, InputError
 from blocs.io import atomic_write_parquet, atomic_write_text
 from blocs.models.base import Model, Policy
 from blocs.models.registry import MODELS, get_model
-from blocs.run import economy_for, respond_for
-from blocs.scenario import Scenario, compile_scenario, load_scenario, resolve, row_members
+from blocs.run import respond_for
+from blocs.scenario import (
+    Scenario,
+    compile_scenario,
+    economy_for,
+    load_scenario,
+    resolve,
+    row_members,
+)
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = ["OUTCOMES", "Sensitivity", "sensitivity"]

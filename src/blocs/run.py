@@ -22,23 +22,23 @@ import jax
 import numpy as np
 import pandas as pd
 
-from blocs.data import load_dataset, load_economy
 from blocs.errors import InputError
 from blocs.io import atomic_write_parquet, atomic_write_text
 from blocs.models.base import Policy
-from blocs.models.registry import get_model, model_for
+from blocs.models.registry import get_model
 from blocs.results import group_summary
 from blocs.scenario import (
-    DataSpec,
     Resolution,
     Scenario,
     compile_scenario,
+    economy_for,
     load_scenario,
     resolve,
     row_members,
 )
 from blocs.scenario.program import Respond
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
+from blocs.strategy.retaliation import optimal_retaliation
 
 __all__ = [
     "Run",
@@ -111,34 +111,6 @@ class Run:
         return row_members(row, self.economy, self.scenario.groups)
 
 
-def economy_for(sc: Scenario) -> Any:
-    """The baseline economy a scenario runs on (its data set, or the user's files).
-
-    Raises:
-        InputError: the data is not data for the scenario's model (the message says which
-            model to use).
-    """
-    model = get_model(sc.kind)
-    data = sc.scenario.data
-    if isinstance(data, DataSpec):
-        base = Path(sc.base_dir)
-        flows = base / data.flows
-        countries = base / data.countries if data.countries else None
-        economy = load_economy(flows, countries)
-        where = f"{sc.path}, scenario.data"
-    else:
-        economy = load_dataset(data, elasticities=getattr(sc.options, "elasticities", None))
-        where = f"{sc.path}, scenario.model"
-    if not model.accepts(economy):
-        default = model_for(economy).name
-        raise InputError(
-            f"{where}: {data if isinstance(data, str) else 'the data'} is "
-            f"{'multi-sector' if model_for(economy).multisector else 'one-sector'} data; "
-            f'use model = "{default}" (the default for it)'
-        )
-    return economy
-
-
 def data_checksum(economy: Any) -> str:
     """SHA-256 identifying the baseline data: the input tables', else the arrays'."""
     known = getattr(economy, "checksum", "")
@@ -151,12 +123,8 @@ def respond_for(sc: Scenario, economy: Any) -> Respond:
     options = sc.options
 
     def respond(t: Any, d_hat: Any, by: list[int], against: list[int], sectors: list[int]) -> Any:
-        from blocs.strategy.games import optimal_retaliation  # TODO(issue 11): top level
-
         policy = Policy(t=t, d_hat=d_hat)
-        return optimal_retaliation(
-            economy, options, policy, by, against, kind=model.name, sectors=sectors
-        )
+        return optimal_retaliation(model, economy, options, policy, by, against, sectors)
 
     return respond
 

@@ -53,17 +53,14 @@ from blocs.models.ossa import (
     load_ossa,
     median_tariffs,
     numeraire,
-    ossa_game,
-    ossa_nash,
-    ossa_optimal_tariffs,
     ossa_outcomes,
-    ossa_trade_talks,
     sales_change,
     sector_price_index,
     solve_ossa,
     trade_flows,
 )
 from blocs.strategy import equal_gains_tariffs, nash_bargaining, nash_tariffs, optimal_tariffs
+from blocs.strategy.ossa import ossa_game, ossa_nash, ossa_optimal_tariffs, ossa_trade_talks
 
 from ..conftest import validation_file
 

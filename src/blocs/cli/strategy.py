@@ -1,6 +1,6 @@
 """``blocs optimal``, ``blocs nash``, ``blocs talks``: strategic tariffs on a scenario.
 
-One call each to :mod:`blocs.strategy.games`. Exit codes: 0 ok, 2 bad input, 3 no
+One call each to :mod:`blocs.strategy`. Exit codes: 0 ok, 2 bad input, 3 no
 convergence (the partial result is still printed).
 """
 
@@ -34,8 +34,8 @@ from blocs.cli.common import (
     text,
 )
 from blocs.errors import ConvergenceError, InputError
-from blocs.run import atomic_write_text
-from blocs.strategy.games import nash_for_scenario, optimal_for_scenario, talks_for_scenario
+from blocs.io import atomic_write_text
+from blocs.strategy import nash_for_scenario, optimal_for_scenario, talks_for_scenario
 
 __all__ = ["COMMANDS", "nash", "optimal", "talks"]
 

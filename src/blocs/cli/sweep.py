@@ -41,8 +41,8 @@ from blocs.cli.common import (
     text,
 )
 from blocs.errors import InputError
+from blocs.io import atomic_write_text
 from blocs.report.sweep import write_sweep_report
-from blocs.run import atomic_write_text
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = ["COMMANDS", "parse_grid", "sweep"]

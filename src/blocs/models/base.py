@@ -307,6 +307,18 @@ class Model(abc.ABC):
         """Solver diagnostics beyond status, iterations and residual (JSON-ready)."""
         return {}
 
+    # -- strategy (tariff games) ----------------------------------------------------------
+
+    def baseline_income(self, economy: Any) -> jax.Array:
+        """Baseline income of each country, shape (N,): the weights of a group's members
+        in a tariff game's objective (:mod:`blocs.strategy.game`)."""
+        raise NotImplementedError(f"the {self.name} model does not define baseline income")
+
+    def closed_form_optimal_tariff(self, economy: Any, options: Any, country: str) -> float | None:
+        """A closed-form optimal uniform tariff of ``country`` on every other, if the model
+        has one (reported beside the numerical optimum); None otherwise."""
+        return None
+
 
 def pct_change(x1: Any, x0: Any) -> Any:
     """``100 (x1 / x0 - 1)`` (traceable)."""

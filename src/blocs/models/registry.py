@@ -10,7 +10,7 @@ Example:
     >>> get_model("imsl")
     Traceback (most recent call last):
     ...
-    blocs.errors.InputError: unknown model 'imsl' (did you mean 'imls'?); models: caliendo_parro, imls
+    blocs.errors.InputError: unknown model 'imsl' (did you mean 'imls'?); models: caliendo_parro, imls, ossa
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from blocs.errors import InputError, closest
-from blocs.models import caliendo_parro, imls
+from blocs.models import caliendo_parro, imls, ossa
 from blocs.models.base import Model
 
 __all__ = ["MODELS", "get_model", "model_for", "register", "unregister"]
@@ -27,6 +27,7 @@ __all__ = ["MODELS", "get_model", "model_for", "register", "unregister"]
 MODELS: dict[str, Model] = {
     imls.MODEL.name: imls.MODEL,
     caliendo_parro.MODEL.name: caliendo_parro.MODEL,
+    ossa.MODEL.name: ossa.MODEL,
 }
 
 

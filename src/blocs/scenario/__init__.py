@@ -26,6 +26,7 @@ The guide with runnable examples is ``docs/scenarios.md``.
 """
 
 from blocs.scenario.compile import compile_policy, compile_scenario
+from blocs.scenario.economy import economy_for
 from blocs.scenario.groups import (
     BUILTIN_GROUPS,
     GROUP_INFO,
@@ -85,6 +86,7 @@ __all__ = [
     "compile_policy",
     "compile_scenario",
     "countries",
+    "economy_for",
     "liberation_day_tariffs",
     "load_groups_file",
     "load_scenario",

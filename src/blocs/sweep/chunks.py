@@ -33,8 +33,7 @@ import pandas as pd
 
 from blocs.errors import BlocsError, ConvergenceError, InputError
 from blocs.models.base import Model, Policy
-from blocs.run import economy_for
-from blocs.scenario import PolicyProgram, Scenario, compile_scenario, resolve
+from blocs.scenario import PolicyProgram, Scenario, compile_scenario, economy_for, resolve
 from blocs.sweep.spec import (
     ELASTICITY_FACTORS,
     SweepSpec,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from blocs.errors import ConvergenceError, InputError
-from blocs.run import economy_for
+from blocs.scenario import economy_for
 from blocs.sweep.backends import Backend, backend_named
 from blocs.sweep.chunks import chunk_draws, solve_chunk
 from blocs.sweep.spec import SweepSpec

@@ -169,6 +169,12 @@ class CaliendoParroModel(Model):
             throw=throw,
         )
 
+    def expenditure(self, params: CPParams) -> Array:
+        return params.economy.income
+
+    def baseline_income(self, economy: Any) -> Array:
+        return economy.income
+
     def outcomes(self, eq: MultiSectorEquilibrium) -> dict[str, Array]:
         return outcomes(eq)
 

@@ -19,7 +19,11 @@ from blocs.models.base import (
     deficit_change,
     pct_change,
 )
-from blocs.models.imls.closed_form import region_optimal_tariff, unilateral_optimal_tariff
+from blocs.models.imls.closed_form import (
+    optimal_tariff_closed_form,
+    region_optimal_tariff,
+    unilateral_optimal_tariff,
+)
 from blocs.models.imls.equations import Params, Static, aggregates, calibrate, residual, welfare
 from blocs.models.imls.options import IMLS
 from blocs.models.imls.solve import Solution, rebase, solution_at, solution_x, solve, solve_jit
@@ -192,6 +196,12 @@ class IMLSModel(Model):
 
     def diagnostics(self, eq: Solution) -> dict[str, float]:
         return {"walras_residual": float(eq.walras_residual)}
+
+    def baseline_income(self, economy: Any) -> jax.Array:
+        return economy.E
+
+    def closed_form_optimal_tariff(self, economy: Any, options: Any, country: str) -> float:
+        return optimal_tariff_closed_form(economy, options, country)
 
 
 #: The registered instance.
