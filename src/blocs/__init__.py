@@ -72,8 +72,9 @@ from blocs.sweep import (  # noqa: E402
     run_sweep,
     synthetic_economy,
 )
+from blocs.version import VERSION  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "BlocsError",

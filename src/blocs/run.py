@@ -14,7 +14,6 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from blocs.scenario import (
 from blocs.scenario.program import Respond
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
 from blocs.strategy.retaliation import optimal_retaliation
+from blocs.version import VERSION
 
 __all__ = [
     "Run",
@@ -53,9 +53,6 @@ __all__ = [
     "run_variants",
     "write_run",
 ]
-
-#: The installed version of blocs (recorded in manifests).
-VERSION = metadata.version("blocs")
 
 #: Rows of the printed summary by default (EU27 and non-US are groups).
 DEFAULT_ROWS = ("USA", "CHN", "EU27", "CAN", "MEX", "JPN", "non-US")

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,17 +33,11 @@ from blocs.report.html import (
     list_and,
     write_figures_and_page,
 )
+from blocs.version import VERSION
 
 __all__ = ["render_coalition_html", "summary_sentences", "write_coalition_report"]
 
 _EXTRA_CSS = ".wide { overflow-x: auto; }\n"
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version("blocs")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
 
 
 # ----------------------------------------------------------------------------------------
@@ -266,7 +259,6 @@ def render_coalition_html(
     res: CoalitionResults, images: Mapping[str, bytes], *, generated: _dt.date | None = None
 ) -> str:
     """The report page with ``images`` (file name -> PNG bytes) inlined."""
-    __version__ = _version()
     pl, g, spec = res.players, res.grand, res.spec
     generated = generated or _dt.datetime.now(_dt.UTC).date()
     resp = spec.response if isinstance(spec.response, str) else f"{100 * spec.response:g} %"
@@ -312,7 +304,7 @@ def render_coalition_html(
         f"<h1>{escape(title)}</h1>",
         f"<p class='lede'>{escape(lede)}</p>",
         f"<p class='meta'>Data: {escape(res.source or spec.data)}</p>",
-        f"<p class='meta'>Generated {generated.isoformat()} by blocs {escape(__version__)}; "
+        f"<p class='meta'>Generated {generated.isoformat()} by blocs {escape(VERSION)}; "
         f"solved in {res.seconds:.1f} s</p>",
         "</header>",
         warn,
@@ -342,7 +334,7 @@ def render_coalition_html(
             _variant_html(af, images, "af_"),
         ]
     parts += [
-        f"<footer>blocs {escape(__version__)} · {len(res.masks)} coalitions · largest residual "
+        f"<footer>blocs {escape(VERSION)} · {len(res.masks)} coalitions · largest residual "
         f"{float(np.nanmax(res.max_residual)):.1e}</footer>",
         "</main></body></html>",
     ]

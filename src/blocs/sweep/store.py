@@ -19,8 +19,9 @@ import pandas as pd
 
 from blocs.errors import DataError, InputError
 from blocs.io import atomic_write_parquet, atomic_write_text
-from blocs.run import array_checksum
+from blocs.run import data_checksum
 from blocs.sweep.spec import SweepSpec
+from blocs.version import VERSION
 
 __all__ = [
     "CHUNKS",
@@ -40,12 +41,6 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks"
 #: Version of the output format (part of the spec hash: a new format never resumes an old).
 FORMAT_VERSION = 1
-
-
-def data_checksum(economy: Any) -> str:
-    """The data's checksum: the one its loader recorded, else one of its arrays."""
-    # TODO(issue 11): one checksum function for every economy type in blocs.run
-    return getattr(economy, "checksum", "") or array_checksum(economy)
 
 
 def canonical(spec: SweepSpec, checksum: str) -> dict[str, Any]:
@@ -143,8 +138,6 @@ def save_manifest(
     out: Path, doc: dict[str, Any], chunk_size: int, n_draws: int, finished: set[int]
 ) -> None:
     """Write ``out/manifest.json`` (atomically)."""
-    from blocs import __version__  # the facade; TODO(issue 11): a version module
-
     manifest = {
         "spec": doc,
         "spec_hash": spec_hash(doc),
@@ -152,7 +145,7 @@ def save_manifest(
         "n_draws": n_draws,
         "n_chunks": math.ceil(n_draws / chunk_size),
         "finished": sorted(finished),
-        "blocs_version": __version__,
+        "blocs_version": VERSION,
     }
     atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
 
