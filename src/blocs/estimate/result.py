@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from blocs.errors import InputError
+from blocs.errors import InputError, closest
 
 __all__ = [
     "ESTIMATE_FILE",
@@ -73,8 +73,6 @@ class GravityEstimate:
     # ---- access -----------------------------------------------------------------------
     def index(self, term: str) -> int:
         if term not in self.terms:
-            from blocs.errors import closest
-
             raise InputError(
                 f"estimate has no term {term!r}{closest(term, self.terms)}; its terms are "
                 f"{', '.join(self.terms)} (formula: {self.formula})"

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from blocs.coalitions import CoalitionResults
 from blocs.report import figures as F
-from blocs.report.html import list_and
+from blocs.report.page import list_and
 
 __all__ = [
     "FIGURE_FILES",

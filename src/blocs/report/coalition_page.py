@@ -24,15 +24,8 @@ from blocs.report.coalition_common import (
 )
 from blocs.report.coalition_figures import figure_makers
 from blocs.report.coalition_tables import ally_table, credibility_table, frontier_table
-from blocs.report.html import (
-    CSP,
-    CSS,
-    DPI,
-    escape,
-    img_tag,
-    list_and,
-    write_figures_and_page,
-)
+from blocs.report.html import CSP, DPI, write_figures_and_page
+from blocs.report.page import CSS, escape, img_tag, list_and
 from blocs.version import VERSION
 
 __all__ = ["render_coalition_html", "summary_sentences", "write_coalition_report"]

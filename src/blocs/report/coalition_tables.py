@@ -15,7 +15,7 @@ from blocs.report.coalition_common import (
     efficient_frontier,
 )
 from blocs.report.coalition_figures import joining_pays_share
-from blocs.report.html import escape, html_table, num_td
+from blocs.report.page import escape, html_table, num_td
 
 __all__ = ["ally_table", "credibility_table", "frontier_table"]
 

@@ -15,13 +15,9 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
-import html
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +27,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from blocs.errors import InputError
+from blocs.io import atomic_write_bytes
+from blocs.models.registry import model_for
 from blocs.report import figures as F
+from blocs.report.page import CSS, escape, html_table, img_tag, list_and, num_td
 
 if TYPE_CHECKING:
     from blocs.run import Run
@@ -74,7 +73,8 @@ MULTISECTOR_TABLE_COLUMNS = (
 
 
 def _columns(run: Run) -> tuple[tuple[str, str, str], ...]:
-    return MULTISECTOR_TABLE_COLUMNS if "tot_pct" in run.countries.columns else TABLE_COLUMNS
+    multisector = model_for(run.economy).multisector
+    return MULTISECTOR_TABLE_COLUMNS if multisector else TABLE_COLUMNS
 
 
 _MODELS = {
@@ -135,12 +135,6 @@ def _verb(pairs: pd.DataFrame, ending: str) -> str:
 
 def _name(run: Run, code: str) -> str:
     return F.display_name(run, code)
-
-
-def list_and(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def summary_sentences(run: Run, *, weights: str = "expenditure") -> list[str]:
@@ -229,80 +223,6 @@ def summary_sentences(run: Run, *, weights: str = "expenditure") -> list[str]:
 
 # ----------------------------------------------------------------------------------------
 # HTML pieces
-
-CSS = """
-:root { --ink: #1d2329; --muted: #5d6770; --line: #d9dee3; --gain: #2a6aa5; --loss: #b03a37;
-        --accent: #1f4e79; --bg-soft: #f4f6f8; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #fff;
-       font: 15px/1.5 "Segoe UI", "Helvetica Neue", Arial, "Liberation Sans", sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 28px 32px 48px; }
-header { border-bottom: 3px solid var(--accent); padding-bottom: 12px; margin-bottom: 20px; }
-h1 { font-size: 26px; margin: 0 0 4px; color: var(--accent); }
-h2 { font-size: 19px; margin: 34px 0 10px; color: var(--accent);
-     border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-.lede { font-size: 16px; margin: 4px 0 8px; }
-.meta { color: var(--muted); font-size: 13px; margin: 0; }
-.summary p { margin: 0 0 8px; }
-.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0 6px; }
-.card { flex: 1 1 180px; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px;
-        background: var(--bg-soft); }
-.card .label { font-size: 12.5px; color: var(--muted); }
-.card .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.pos { color: var(--gain); } .neg { color: var(--loss); }
-figure { margin: 12px 0 20px; page-break-inside: avoid; break-inside: avoid; }
-figure img { width: 100%; height: auto; display: block; border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0 16px; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left;
-         vertical-align: top; }
-th { background: var(--bg-soft); font-weight: 600; }
-th .unit { display: block; font-weight: 400; color: var(--muted); font-size: 11.5px; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tbody tr:nth-child(even) td { background: #fafbfc; }
-tr.focus td { font-weight: 600; }
-.kv th { width: 34%; background: none; font-weight: 400; color: var(--muted); }
-.warning { border: 2px solid var(--loss); background: #fbeaea; padding: 10px 14px;
-           border-radius: 6px; margin: 12px 0; }
-pre { background: var(--bg-soft); border: 1px solid var(--line); padding: 12px; font-size: 12px;
-      line-height: 1.4; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
-.notes { font-size: 13px; color: var(--muted); }
-.notes li { margin-bottom: 4px; }
-footer { margin-top: 36px; color: var(--muted); font-size: 12px;
-         border-top: 1px solid var(--line); padding-top: 8px; }
-@media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
-               tr { break-inside: avoid; } }
-"""
-
-
-def escape(s: object) -> str:
-    return html.escape(str(s), quote=True)
-
-
-def num_td(v: float, *, signed: bool = True, digits: int = 2, color: bool = False) -> str:
-    cls = "num"
-    if color and np.isfinite(v) and round(float(v), digits) != 0:
-        cls += " pos" if v > 0 else " neg"
-    return f'<td class="{cls}">{escape(F.fmt_pct(v, signed=signed, digits=digits))}</td>'
-
-
-def html_table(
-    header: list[tuple[str, str, bool]], rows: list[list[str]], *, row_classes: list[str] | None
-) -> str:
-    """``header``: (title, unit, numeric); ``rows``: ready-made ``<td>`` cells."""
-    th = "".join(
-        ('<th scope="col" class="num">' if num else '<th scope="col">')
-        + escape(t)
-        + (f'<span class="unit">{escape(u)}</span>' if u else "")
-        + "</th>"
-        for t, u, num in header
-    )
-    body = []
-    for k, cells in enumerate(rows):
-        cls = f' class="{row_classes[k]}"' if row_classes and row_classes[k] else ""
-        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
 
 def _country_table(run: Run, highlight: set[str]) -> str:
     df = run.countries.sort_values("welfare_pct", ascending=False, kind="stable")
@@ -397,11 +317,6 @@ def _card(label: str, v: float) -> str:
         f"<div class='card'><div class='label'>{escape(label)}</div>"
         f"<div class='value {cls}'>{escape(F.fmt_pct(v))} %</div></div>"
     )
-
-
-def img_tag(data: bytes, alt: str) -> str:
-    b64 = base64.b64encode(data).decode("ascii")
-    return f'<img src="data:image/png;base64,{b64}" alt="{escape(alt)}">'
 
 
 def render_html(
@@ -542,23 +457,6 @@ def _png(fig: Figure, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and a rename; permissions as ``open``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is meant to be shared
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     run: Run, out_dir: str | Path, *, weights: str = "expenditure", dpi: int = DPI
 ) -> Path:
@@ -618,8 +516,8 @@ def write_figures_and_page(
     images = {name: _png(make(), dpi) for name, make in makers.items()}
     paths = []
     for name, data in images.items():
-        _atomic_write_bytes(out / name, data)
+        atomic_write_bytes(out / name, data)
         paths.append(out / name)
     page = out / page_name
-    _atomic_write_bytes(page, render(images).encode("utf-8"))
+    atomic_write_bytes(page, render(images).encode("utf-8"))
     return [*paths, page]

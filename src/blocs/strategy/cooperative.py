@@ -29,7 +29,7 @@ from blocs.strategy.optimal import (
     DEFAULT_GTOL,
     Game,
     OptimalTariffs,
-    _maximise,
+    maximise,
     optimal_tariffs,
     projected_gradient,
 )
@@ -231,7 +231,7 @@ def equal_gains_tariffs(
         x_cur[idx] = z
         # inexact inner solves while the constraints are far from holding
         inner_tol = max(gtol, min(_INNER_TOL_MAX, viol))
-        res = _maximise(fun_vg, z, lo, hi, inner_tol, max_iter, scale=game.scale_at(x_cur, idx))
+        res = maximise(fun_vg, z, lo, hi, inner_tol, max_iter, scale=game.scale_at(x_cur, idx))
         iterations += int(res.nit)
         z = np.clip(res.x, lo, hi)
         _, g, c = _al_value_and_grad(
@@ -356,7 +356,7 @@ def nash_bargaining(
         )
         return float(v), np.asarray(g, dtype=float)
 
-    res = _maximise(fun_vg, start[idx], lo, hi, gtol, max_iter, scale=game.scale_at(start, idx))
+    res = maximise(fun_vg, start[idx], lo, hi, gtol, max_iter, scale=game.scale_at(start, idx))
     iterations += int(res.nit)
     z = np.clip(res.x, lo, hi)
     _, g = fun_vg(z)

@@ -240,7 +240,7 @@ def _scaled_gradient_norm(g, z, lo, hi, sc) -> float:
 
 
 def _lbfgsb(fun_vg, z0, lo, hi, sc, gtol, max_iter):
-    """One L-BFGS-B run in ``y = c * sc * z`` (``c``: see :func:`_maximise`)."""
+    """One L-BFGS-B run in ``y = c * sc * z`` (``c``: see :func:`maximise`)."""
     _, g0 = fun_vg(z0)
     d = projected_gradient(g0 / sc, z0 * sc, lo * sc, hi * sc)
     norm = float(np.linalg.norm(d))
@@ -270,7 +270,7 @@ def _lbfgsb(fun_vg, z0, lo, hi, sc, gtol, max_iter):
     return res
 
 
-def _maximise(
+def maximise(
     fun_vg: Callable[[np.ndarray], tuple[float, np.ndarray]],
     z0: np.ndarray,
     lo: np.ndarray,
@@ -377,7 +377,7 @@ def optimal_tariffs(
         v, g = _weighted_value_and_grad(game.welfare, jnp.asarray(z), x, idx_j, w_j, game.args)
         return float(v), np.asarray(g, dtype=float)
 
-    res = _maximise(
+    res = maximise(
         fun_vg,
         np.asarray(x)[idx],
         lo,
