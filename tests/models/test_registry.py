@@ -81,8 +81,9 @@ def test_a_registered_model_has_zero_shock_and_exact_derivatives(armington):
     d = s.table.set_index("iso3")["derivative"]
     h = 1e-4
     up, down = (
-        run_scenario(parse_scenario(SCENARIO), economy=world, overrides={"trade_elasticity": e})
-        .countries.set_index("iso3")["welfare_pct"]
+        run_scenario(
+            parse_scenario(SCENARIO), economy=world, overrides={"trade_elasticity": e}
+        ).countries.set_index("iso3")["welfare_pct"]
         for e in (4.0 + h, 4.0 - h)
     )
     for code in ("USA", "CHN", "MEX"):

@@ -76,6 +76,4 @@ def test_implicit_derivative_matches_the_analytic_one():
     for a in (2.0, 5.0):
         assert float(jax.grad(root)(a)) == pytest.approx(0.5 / np.sqrt(a), rel=1e-12)
         # and the derivative of the derivative (Hessian-vector products go through too)
-        assert float(jax.grad(jax.grad(root))(a)) == pytest.approx(
-            -0.25 * a**-1.5, rel=1e-10
-        )
+        assert float(jax.grad(jax.grad(root))(a)) == pytest.approx(-0.25 * a**-1.5, rel=1e-10)

@@ -49,9 +49,7 @@ def test_partial_effect_moves_with_each_drawn_elasticity(tmp_path: Path) -> None
         eps = float(rows["trade_elasticity"].iloc[0])
         direct = run_scenario(str(path), overrides={"trade_elasticity": eps}).countries
         direct = direct.set_index("iso3")["welfare_pct"]
-        np.testing.assert_allclose(
-            rows.loc[direct.index, "welfare_pct"], direct, atol=METHODS_TOL
-        )
+        np.testing.assert_allclose(rows.loc[direct.index, "welfare_pct"], direct, atol=METHODS_TOL)
     # the draws differ because the trade-cost change does, not only the elasticity
     usa = res.table[res.table["iso3"] == "USA"]["welfare_pct"]
     assert usa.nunique() == 3

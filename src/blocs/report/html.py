@@ -224,6 +224,7 @@ def summary_sentences(run: Run, *, weights: str = "expenditure") -> list[str]:
 # ----------------------------------------------------------------------------------------
 # HTML pieces
 
+
 def _country_table(run: Run, highlight: set[str]) -> str:
     df = run.countries.sort_values("welfare_pct", ascending=False, kind="stable")
     header = [("#", "", True), ("Economy", "", False), ("ISO3", "", False)]

@@ -99,4 +99,3 @@ def img_tag(data: bytes, alt: str) -> str:
     """An ``<img>`` with the PNG embedded (no external request)."""
     b64 = base64.b64encode(data).decode("ascii")
     return f'<img src="data:image/png;base64,{b64}" alt="{escape(alt)}">'
-

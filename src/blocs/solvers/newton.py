@@ -71,9 +71,7 @@ def _iterate(
         f_new = jnp.where(stalled, f, f_new)
         return x_new, f_new, k + 1, stalled
 
-    x, f, k, stalled = jax.lax.while_loop(
-        cond, body, (x0, f0, jnp.asarray(0), jnp.asarray(False))
-    )
+    x, f, k, stalled = jax.lax.while_loop(cond, body, (x0, f0, jnp.asarray(0), jnp.asarray(False)))
     # aux values are floats: custom_root differentiates them (with zero tangent)
     return x, (k.astype(x.dtype), _inf_norm(f), stalled.astype(x.dtype))
 
