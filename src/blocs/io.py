@@ -28,7 +28,7 @@ __all__ = ["atomic_write_bytes", "atomic_write_parquet", "atomic_write_text"]
 FILE_MODE = 0o644
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
+def _atomic(path: Path, write: Callable[[str], object]) -> None:
     """Create ``path``'s folder, ``write(tmp)`` a temporary file beside it, fsync, rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -574,7 +574,7 @@ def _record(o: _Options, economy: Any) -> TariffsInForce:
             )
         us = iso3.index("USA")
         mfn = np.asarray(economy.t, dtype=float)[:, us, :]
-        rates = np.zeros((len(iso3), len(secs)))
+        rates: np.ndarray = np.zeros((len(iso3), len(secs)))
         for i, c in enumerate(iso3):
             if c == "USA":
                 continue
@@ -757,7 +757,7 @@ def foreign_retaliation_in_force(
         secs = tuple(economy.sectors)
         if secs != sec.SECTORS:
             raise InputError("foreign_retaliation_in_force needs the icio2022 sectors")
-        rates = np.zeros((len(iso3), S))
+        rates: np.ndarray = np.zeros((len(iso3), S))
         for imp, v in by.items():
             for c in members(imp):
                 if c not in iso3:
