@@ -120,6 +120,8 @@ class Model(abc.ABC):
     economy_types: ClassVar[tuple[type, ...]]
     #: The percent-change outcome columns :meth:`outcomes` returns, in display order.
     outcome_names: ClassVar[tuple[str, ...]]
+    #: The model in a few words, with its source (for reports).
+    title: ClassVar[str] = ""
     #: A one-line description of the solution method (for manifests).
     method: ClassVar[str] = "damped Newton, exact autodiff Jacobian"
     #: What a sweep may vary (none by default).

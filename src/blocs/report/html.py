@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from blocs.errors import InputError
 from blocs.io import atomic_write_bytes
-from blocs.models.registry import model_for
+from blocs.models.registry import get_model, model_for
 from blocs.report import figures as F
 from blocs.report.page import CSS, escape, html_table, img_tag, list_and, num_td
 
@@ -76,13 +76,6 @@ def _columns(run: Run) -> tuple[tuple[str, str, str], ...]:
     multisector = model_for(run.economy).multisector
     return MULTISECTOR_TABLE_COLUMNS if multisector else TABLE_COLUMNS
 
-
-_MODELS = {
-    "imls": "IMLS one-sector general equilibrium (Ignatenko, Macedoni, Lashkaripour & "
-    "Simonovska 2025)",
-    "caliendo_parro": "Caliendo-Parro multi-sector general equilibrium with input-output "
-    "links (Caliendo & Parro 2015)",
-}
 
 _THE = {
     "Bahamas",
@@ -365,7 +358,7 @@ def render_html(
     title = f"{sc.name}: economic effects of the tariff scenario"
     params = run.manifest.get("parameters", {})
     kind = str(run.manifest.get("model_name") or getattr(run.scenario, "kind", None) or sc.model)
-    model = _MODELS.get(kind, kind)
+    model = get_model(kind).title or kind
     if "trade_elasticity" in params:
         model += f", trade elasticity {float(params['trade_elasticity']):g}"
     meta = [

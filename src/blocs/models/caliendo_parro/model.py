@@ -76,6 +76,10 @@ class CaliendoParroModel(Model):
     """
 
     name: ClassVar[str] = "caliendo_parro"
+    title: ClassVar[str] = (
+        "Caliendo-Parro multi-sector general equilibrium with input-o"
+        "utput links (Caliendo & Parro 2015)"
+    )
     Options: ClassVar[type[CaliendoParro]] = CaliendoParro
     multisector: ClassVar[bool] = True
     economy_types: ClassVar[tuple[type, ...]] = (MultiSectorEconomy,)

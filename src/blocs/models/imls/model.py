@@ -83,6 +83,9 @@ class IMLSModel(Model):
     """
 
     name: ClassVar[str] = "imls"
+    title: ClassVar[str] = (
+        "IMLS one-sector general equilibrium (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025)"
+    )
     Options: ClassVar[type[IMLS]] = IMLS
     multisector: ClassVar[bool] = False
     economy_types: ClassVar[tuple[type, ...]] = (Economy,)

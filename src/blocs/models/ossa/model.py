@@ -76,6 +76,10 @@ class OssaModel(Model):
     """
 
     name: ClassVar[str] = "ossa"
+    title: ClassVar[str] = (
+        "Ossa (2014) multi-industry Krugman model with profit shiftin"
+        "g and political-economy weights"
+    )
     Options: ClassVar[type[Ossa]] = Ossa
     multisector: ClassVar[bool] = True
     economy_types: ClassVar[tuple[type, ...]] = (OssaEconomy,)
