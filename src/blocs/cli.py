@@ -427,6 +427,10 @@ app.command("gradient")(_gradient_cmd)
 from blocs.cli_estimate import estimate as _estimate_cmd  # noqa: E402
 app.command("estimate")(_estimate_cmd)
 
+from blocs.cli_timeline import timeline as _timeline_cmd  # noqa: E402
+
+app.command("timeline")(_timeline_cmd)
+
 
 def main() -> None:
     """Entry point of the ``blocs`` script."""

@@ -37,6 +37,7 @@ from blocs.scenario import (
     resolve,
     row_members,
 )
+from blocs.scenario.in_force import provenance_json
 from blocs.scenario.program import Respond
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
 
@@ -217,6 +218,7 @@ def run_scenario(
         "resolved_rates": [
             {"rule": r.where, "kind": r.rule, "rate": float(r.rate)} for r in resolution.rates
         ],
+        "tariffs_in_force": provenance_json(resolution.provenance),
         "data": {
             "source": economy.source,
             "countries": economy.n,
