@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import numpy as np
 import pandas as pd
 
 from blocs.data.us_tariffs import REGIMES, effective_us_tariff_rate, latest_date
@@ -124,8 +123,9 @@ class Timeline:
             tariff rate: pre-substitution, all US goods imports, icio2022 2022 weights,
             baseline tariffs included; the same on both data sets), ``real_income_<ROW>_pct``
             for each of :data:`REAL_INCOME_ROWS` (percent change from the baseline),
-            ``us_prices_pct`` (US consumer prices), ``us_tariff_revenue_pct`` (US tariff
-            revenue, percent of baseline US expenditure), ``status`` (``converged`` or the
+            ``us_prices_pct`` (US consumer prices), ``us_tariff_revenue_pct`` (the level of
+            US tariff revenue, baseline tariffs included, in percent of baseline US
+            expenditure), ``status`` (``converged`` or the
             solver's reason), ``iterations``, ``max_residual``, ``scenario`` (the built-in
             scenario's name).
         seconds: wall time of :func:`solve_timeline` (loading, compiling and solving).
@@ -225,15 +225,16 @@ def _solver_for(data: str, tol: float, max_steps: int) -> _Solver:
     return _Solver(regime_scenario(latest_date(), data), tol, max_steps)
 
 
-def _baseline_row(data: str, retaliation: bool) -> dict[str, Any]:
-    row: dict[str, Any] = {f"real_income_{r}_pct": 0.0 for r in REAL_INCOME_ROWS}
-    row.update(
-        date=BASELINE_DATE, regime="baseline", data=data, retaliation=retaliation,
-        path="enacted", effective_tariff_pct=effective_us_tariff_rate(BASELINE_DATE),
-        us_prices_pct=0.0, us_tariff_revenue_pct=np.nan, status="baseline", iterations=0,
-        max_residual=0.0, scenario="",
-    )  # fmt: skip
-    return row
+def _baseline_row(solver: _Solver, data: str, retaliation: bool) -> dict[str, Any]:
+    """The data's own tariffs, solved (a zero shock: the changes are 0, the revenue is the
+    baseline's)."""
+    sc = parse_scenario({"scenario": {"name": "baseline", "data": data}}, path="baseline")
+    eq, _ = solver.solve(sc)
+    return {
+        "date": BASELINE_DATE, "regime": "baseline", "data": data, "retaliation": retaliation,
+        "path": "enacted", "effective_tariff_pct": effective_us_tariff_rate(BASELINE_DATE),
+        **solver.outcomes(eq), "scenario": "",
+    }  # fmt: skip
 
 
 def solve_timeline(
@@ -260,7 +261,8 @@ def solve_timeline(
             ``ieepa = "upheld"`` (path ``"ieepa_upheld"``): what the ruling changed.
         unknown: the retaliation's assumption for removals the record does not document
             (``"in_force"`` or ``"ended"``).
-        baseline: add a 2024 row (date 2024-12-31, no 2025 measure, zero changes).
+        baseline: add a 2024 row (date 2024-12-31: the data's own tariffs, solved; the
+            changes are zero and the revenue is the baseline's).
         tol, max_steps: solver settings.
         progress: called with a short message before each solve (e.g. a CLI status line).
 
@@ -281,7 +283,7 @@ def solve_timeline(
         solver = _solver_for(d, tol, max_steps)
         for ret in retaliation:
             if baseline:
-                rows.append(_baseline_row(d, bool(ret)))
+                rows.append(_baseline_row(solver, d, bool(ret)))
             for path in PATHS if upheld_path else PATHS[:1]:
                 for regime, day in dates.items():
                     if path == "ieepa_upheld" and day < _RULING:
