@@ -12,7 +12,7 @@ takes seconds once JAX has compiled (about half a minute per data set).
 Example:
     >>> tl = solve_timeline(data=("world2023",), retaliation=(False,), upheld_path=False)
     >>> row = tl.table.set_index("regime").loc["us-2025-08-07"]
-    >>> round(row.effective_tariff_pct, 1), row.status
+    >>> round(float(row.effective_tariff_pct), 1), row.status
     (21.7, 'converged')
 """
 

@@ -14,7 +14,7 @@ Example:
     >>> sc = parse_scenario({"scenario": {"name": "x"}, "us_tariffs": {"date": "2025-08-07"}})
     >>> ops, prov = in_force_ops(sc, blocs.load_world2023(), (194, 194, 1))
     >>> [op.where for op in ops], prov["<scenario>, us_tariffs"].date.isoformat()
-    (['<scenario>, us_tariffs'], ['2025-08-07'])
+    (['<scenario>, us_tariffs'], '2025-08-07')
 """
 
 from __future__ import annotations
