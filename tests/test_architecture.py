@@ -64,6 +64,7 @@ LAYERS: dict[str, int] = {
     "blocs.coalitions": 4,
     "blocs.sweep": 4,
     "blocs.estimate": 4,
+    "blocs.timeline": 4,
     "blocs.report": 5,
     "blocs.app": 5,
     "blocs.cli": 6,

@@ -127,3 +127,25 @@ def test_optimal_retaliation_rate_is_uniform(runs):
     us = run.economy.index("USA")
     rates = np.delete(t[us, :], us)
     assert np.allclose(rates, rates[0]) and 0.0 < rates[0] < 1.0
+
+
+#: The built-ins of the US tariff regimes (tools/build_regime_scenarios.py).
+REGIME_BUILTINS = sorted(n for n in blocs.builtin_scenarios() if n.startswith(("us-20", "us-now")))
+
+
+@pytest.fixture(scope="module")
+def regime_economies():
+    return {"icio2022": blocs.load_icio2022(), "world2023": blocs.load_world2023()}
+
+
+@pytest.mark.parametrize("name", REGIME_BUILTINS)
+def test_regime_builtin_solves(name, regime_economies):
+    sc = blocs.scenario.load_scenario(name)
+    run = run_scenario(sc, economy=regime_economies[sc.scenario.data])
+    solver = run.manifest["solver"]
+    assert solver["status"] == "converged", name
+    assert solver["max_residual"] <= RESIDUAL_TOL, name
+    assert np.isfinite(run.countries["welfare_pct"]).all(), name
+    assert run.manifest["tariffs_in_force"][0]["measures"], name
+    if sc.retaliation_in_force is not None:
+        assert run.manifest["tariffs_in_force"][-1]["direction"] == "retaliation", name

@@ -35,6 +35,7 @@ from blocs.scenario import (
     resolve,
     row_members,
 )
+from blocs.scenario.in_force import provenance_json
 from blocs.scenario.program import Respond
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
 from blocs.strategy.retaliation import optimal_retaliation
@@ -182,6 +183,7 @@ def run_scenario(
         "resolved_rates": [
             {"rule": r.where, "kind": r.rule, "rate": float(r.rate)} for r in resolution.rates
         ],
+        "tariffs_in_force": provenance_json(resolution.provenance),
         "data": {
             "source": economy.source,
             "countries": economy.n,

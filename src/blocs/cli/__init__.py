@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from blocs.cli import coalition, estimate, gradient, run, strategy, sweep
+from blocs.cli import coalition, estimate, gradient, run, strategy, sweep, timeline
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     gradient,
     sweep,
     estimate,
+    timeline,
 )
 
 for _module in COMMAND_MODULES:

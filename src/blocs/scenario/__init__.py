@@ -37,6 +37,7 @@ from blocs.scenario.groups import (
     resolve_sectors,
     row_members,
 )
+from blocs.scenario.in_force import in_force_ops, in_force_records, provenance_json
 from blocs.scenario.parse import builtin_scenarios, load_scenario, parse_scenario
 from blocs.scenario.program import PolicyProgram, Resolution, ResolvedRate, resolve
 from blocs.scenario.rates import (
@@ -53,10 +54,12 @@ from blocs.scenario.schema import (
     DataSpec,
     MultiSectorOptions,
     Retaliation,
+    RetaliationInForce,
     Scenario,
     ScenarioHeader,
     TariffRule,
     TradeCostRule,
+    UsTariffsInForce,
     Variant,
     model_options,
 )
@@ -76,10 +79,12 @@ __all__ = [
     "Resolution",
     "ResolvedRate",
     "Retaliation",
+    "RetaliationInForce",
     "Scenario",
     "ScenarioHeader",
     "TariffRule",
     "TradeCostRule",
+    "UsTariffsInForce",
     "Variant",
     "builtin_scenarios",
     "builtin_sector_groups",
@@ -87,11 +92,14 @@ __all__ = [
     "compile_scenario",
     "countries",
     "economy_for",
+    "in_force_ops",
+    "in_force_records",
     "liberation_day_tariffs",
     "load_groups_file",
     "load_scenario",
     "model_options",
     "parse_scenario",
+    "provenance_json",
     "resolve",
     "resolve_group",
     "resolve_sectors",

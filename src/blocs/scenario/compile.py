@@ -1,6 +1,7 @@
 """Compiling a scenario for an economy: rules -> a :class:`PolicyProgram` (pure).
 
-Order: tariff rules (in order), agreements, trade-cost rules, retaliation; a later rule
+Order: the tariffs in force at a date (``[us_tariffs]``, ``[retaliation_in_force]``), tariff
+rules (in order), agreements, trade-cost rules, retaliation; a later rule
 overrides an earlier one for the same pair; a country never tariffs itself. Compiling reads
 the scenario and the economy's labels and baseline tariffs only: no model parameter, no
 solve. :func:`compile_policy` compiles and resolves at the scenario's own model options.
@@ -25,6 +26,7 @@ from blocs.errors import InputError, ScenarioError
 from blocs.models.base import Policy
 from blocs.models.registry import get_model
 from blocs.scenario.groups import countries, resolve_sectors
+from blocs.scenario.in_force import in_force_ops
 from blocs.scenario.program import (
     Add,
     Cap,
@@ -179,13 +181,17 @@ def compile_scenario(sc: Scenario, economy: Any) -> PolicyProgram:
     if sectors is None:
         t0 = t0[:, :, None]
     shape = (n, n, t0.shape[2])
+    first, provenance = in_force_ops(sc, economy, shape)
     ops = [
+        *first,
         *_tariff_ops(sc, economy, sectors, shape),
         *_agreement_ops(sc, economy, sectors, shape),
         *_trade_cost_ops(sc, economy, sectors, shape),
         *_retaliation_ops(sc, economy, sectors),
     ]
-    program = PolicyProgram(t0=t0, ops=tuple(ops), one_sector=sectors is None)
+    program = PolicyProgram(
+        t0=t0, ops=tuple(ops), one_sector=sectors is None, provenance=provenance
+    )
     _dry_run(program)
     return program
 

@@ -47,6 +47,12 @@ def parse_scenario(
             raise ScenarioError(
                 f"{path}, trade_costs[{k}]: give exactly one of partial_effect, change"
             )
+    rif = sc.retaliation_in_force
+    if rif is not None and rif.date is None and sc.us_tariffs is None:
+        raise ScenarioError(
+            f'{path}, retaliation_in_force.date: give a date ("YYYY-MM-DD" or "latest"), '
+            "or a [us_tariffs] table whose date it then takes"
+        )
     sc = sc.model_copy(update={"base_dir": str(base_dir), "path": path})
     extra: dict[str, list[str]] = {}
     env_file = os.environ.get("BLOCS_GROUPS")

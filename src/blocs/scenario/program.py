@@ -19,7 +19,8 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import jax
@@ -163,11 +164,15 @@ class PolicyProgram:
         t0: baseline tariffs ``t[i, n, s]``, shape (N, N, S) (S = 1 for one-sector data).
         ops: the operations (tariff rules, agreements, trade costs, retaliation, in order).
         one_sector: whether the policy is returned with shape (N, N) (one-sector models).
+        provenance: ``{where: record}`` for operations compiled from a dated record of
+            tariffs in force (a :class:`~blocs.data.us_tariffs.TariffsInForce`, whose
+            ``measures`` list the measure ids behind each pair's rate); empty otherwise.
     """
 
     t0: np.ndarray
     ops: tuple[Any, ...]
     one_sector: bool = True
+    provenance: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def needs_parameters(self) -> bool:
@@ -194,10 +199,13 @@ class Resolution(NamedTuple):
     Attributes:
         policy: the counterfactual (tariffs and ``d_hat``, (N, N) or (N, N, S)).
         rates: the rates computed for requests (closed forms, optimal responses).
+        provenance: the program's :attr:`PolicyProgram.provenance` (records of the tariffs
+            in force it started from).
     """
 
     policy: Policy
     rates: tuple[ResolvedRate, ...]
+    provenance: Mapping[str, Any] = MappingProxyType({})
 
 
 def _concrete(x: Any) -> bool:
@@ -284,8 +292,10 @@ def resolve(
     t = t * off
     d_hat = jnp.exp(log_d * off)
     if program.one_sector:
-        return Resolution(Policy(t=t[:, :, 0], d_hat=d_hat[:, :, 0]), tuple(rates))
-    return Resolution(Policy(t=t, d_hat=d_hat), tuple(rates))
+        policy = Policy(t=t[:, :, 0], d_hat=d_hat[:, :, 0])
+    else:
+        policy = Policy(t=t, d_hat=d_hat)
+    return Resolution(policy, tuple(rates), program.provenance)
 
 
 def _closed_form(model: Model, params: Any, importer: int, where: str) -> Any:

@@ -30,16 +30,23 @@ never tariffs itself; pairs no rule names keep the baseline tariff. Operations o
 - ``"NAFTA_2005"``: the 2005 tariffs of the Caliendo-Parro data (cp2015 only).
 
 Group names: built-in groups (``EU27``, ``EU25``, ...), groups of the file, and ``ALL``.
+
+Tariffs in force (:mod:`blocs.data.us_tariffs`): a ``[us_tariffs]`` table (``date``,
+``ieepa``, ``section122_rate``, ``section122_extended``) sets the US tariffs in force at a
+date, a ``[retaliation_in_force]`` table (``date``, ``unknown``) the retaliation on US goods;
+both apply before the rules, which then change them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from blocs.data.us_tariffs import latest_date
 from blocs.errors import ScenarioError, closest
 from blocs.models.caliendo_parro import CaliendoParro
 from blocs.models.registry import MODELS, get_model
@@ -49,18 +56,23 @@ MultiSectorOptions = CaliendoParro
 
 __all__ = [
     "DATA_MODELS",
+    "FIRST_IN_FORCE_DATE",
+    "IEEPA_OUTCOMES",
     "OPERATIONS",
     "SPECIAL_RATES",
     "Agreement",
     "DataSpec",
     "MultiSectorOptions",
     "Retaliation",
+    "RetaliationInForce",
     "Scenario",
     "ScenarioHeader",
     "TariffRule",
     "TradeCostRule",
+    "UsTariffsInForce",
     "Variant",
     "check_tariff",
+    "in_force_date",
     "model_options",
     "validation_message",
 ]
@@ -243,6 +255,114 @@ class Retaliation(BaseModel):
     note: str = ""
 
 
+#: The first date a ``[us_tariffs]`` / ``[retaliation_in_force]`` table accepts (the record
+#: of :mod:`blocs.data.us_tariffs` starts in January 2025).
+FIRST_IN_FORCE_DATE = dt.date(2025, 1, 1)
+
+#: ``[us_tariffs] ieepa``: the record as it happened (the Supreme Court struck the IEEPA
+#: tariffs down from 2026-02-24), the counterfactual where it upheld them, or no IEEPA tariff
+#: at any date.
+IEEPA_OUTCOMES = ("struck_down", "upheld", "never")
+
+
+def in_force_date(value: Any) -> dt.date:
+    """A date of the tariff record: ``"YYYY-MM-DD"``, a TOML date or ``"latest"``.
+
+    Raises:
+        ValueError: not a date, or outside 2025-01-01 .. :func:`latest_date` (the message
+            gives the valid range).
+    """
+    last = latest_date()
+    valid = f'valid dates: {FIRST_IN_FORCE_DATE} to {last}, the latest measure, or "latest"'
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        if value.strip().lower() == "latest":
+            return last
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a YYYY-MM-DD date ({valid})") from None
+    if not isinstance(value, dt.date):
+        raise ValueError(f"{value!r} is not a date ({valid})")
+    if value < FIRST_IN_FORCE_DATE:
+        raise ValueError(f"{value} is before the tariff record ({valid})")
+    if value > last:
+        raise ValueError(f"{value} is after the latest measure of the tariff record ({valid})")
+    return value
+
+
+class UsTariffsInForce(BaseModel):
+    """``[us_tariffs]``: start from the US tariffs in force on ``date``.
+
+    The rates come from the dated record of :mod:`blocs.data.us_tariffs`
+    (:func:`~blocs.data.us_tariffs.us_tariffs_in_force`) and replace the baseline US tariffs
+    on every exporter (every sector) before the file's own rules apply.
+
+    ``date``: ``"YYYY-MM-DD"`` (or a TOML date) from 2025-01-01 to the latest measure, or
+    ``"latest"``. ``ieepa``: ``"struck_down"`` (the record: no IEEPA tariff from
+    2026-02-24), ``"upheld"`` (the counterfactual: the IEEPA tariffs stay, the measures that
+    replaced them do not apply) or ``"never"`` (no IEEPA tariff at any date).
+    ``section122_rate``: the Section 122 surcharge (0 to 0.15) instead of the record's 10 %.
+    ``section122_extended``: Section 122 stays in force after 2026-07-24.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date | str
+    ieepa: Literal["struck_down", "upheld", "never"] = "struck_down"
+    section122_rate: float | None = None
+    section122_extended: bool = False
+    note: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        in_force_date(v)
+        return v
+
+    @field_validator("section122_rate")
+    @classmethod
+    def _s122(cls, v: float | None) -> float | None:
+        if v is not None and not (math.isfinite(v) and 0.0 <= v <= 0.15):
+            raise ValueError(f"{v}: Section 122 allows a surcharge from 0 to 0.15 (15 %)")
+        return v
+
+    def on(self) -> dt.date:
+        """The date as a :class:`datetime.date` (``"latest"`` resolved)."""
+        return in_force_date(self.date)
+
+    def compiler_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`~blocs.data.us_tariffs.us_tariffs_in_force`."""
+        return {
+            "ieepa_upheld": self.ieepa == "upheld",
+            "ieepa_voided": self.ieepa == "never",
+            "section122_rate": self.section122_rate,
+            "section122_extended": self.section122_extended,
+        }
+
+
+class RetaliationInForce(BaseModel):
+    """``[retaliation_in_force]``: the tariffs other countries levy on US goods on ``date``.
+
+    ``date`` as in :class:`UsTariffsInForce`; omitted, the ``[us_tariffs]`` date. ``unknown``:
+    where the record has no removal date (China's 10 % and its February-2025 energy list,
+    Canada's steel, aluminium and vehicle surtaxes after February 2026), ``"in_force"`` keeps
+    them (no source says they ended) and ``"ended"`` drops them from 2026-02-24.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date | str | None = None
+    unknown: Literal["in_force", "ended"] = "in_force"
+    note: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        if v is not None:
+            in_force_date(v)
+        return v
+
+
 class Variant(BaseModel):
     """A variant of the scenario: the same policy under other model options."""
 
@@ -264,6 +384,8 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     scenario: ScenarioHeader
+    us_tariffs: UsTariffsInForce | None = None
+    retaliation_in_force: RetaliationInForce | None = None
     model: dict[str, Any] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)
     sector_groups: dict[str, list[str]] = Field(default_factory=dict)
