@@ -36,11 +36,19 @@ SECTION = re.compile(r"^##\s+(?:§\s*)?(\d+)[.\s]")
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
+#: Files that describe other projects (a data set's list of sources names files of the
+#: repositories it cites, e.g. a tracker's ``docs/policy_timing.md``): not our documents.
+SOURCE_LISTS = ("sources.md",)
+
+
 def _source_files() -> list[Path]:
     return sorted(
         p
         for p in SRC.rglob("*")
-        if p.is_file() and p.suffix in TEXT_SUFFIXES and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.suffix in TEXT_SUFFIXES
+        and "__pycache__" not in p.parts
+        and p.name not in SOURCE_LISTS
     )
 
 

@@ -12,13 +12,9 @@ Sources: ``sources.md`` and ``README.md`` in this folder; modelling choices in
 
 from __future__ import annotations
 
-from .compile import (
-    EU27,
-    TariffsInForce,
-    effective_us_tariff_rate,
-    foreign_retaliation_in_force,
-    us_tariffs_in_force,
-)
+from .compile import effective_us_tariff_rate, us_tariffs_in_force
+from .record import EU27, TariffsInForce
+from .retaliation import foreign_retaliation_in_force
 from .timeline import REGIMES, latest_date, load_timeline
 
 __all__ = [

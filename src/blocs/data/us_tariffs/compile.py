@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Mapping
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -26,26 +24,23 @@ import pandas as pd
 from blocs.errors import InputError
 
 from . import sectors as sec
+from .record import EU27, TariffsInForce, icio_row, icio_weights, world_us_imports
 from .timeline import is_in_force, load_timeline
 
 __all__ = [
-    "EU27",
-    "TariffsInForce",
+    "NOT_MODELLED",
+    "ONE_SECTOR",
+    "RULING",
     "effective_us_tariff_rate",
-    "foreign_retaliation_in_force",
+    "is_multisector",
     "us_tariffs_in_force",
 ]
 
-#: EU member states (``blocs/data/groups.toml``, EU27); EU27 rows of the record apply to each.
-EU27: frozenset[str] = frozenset(
-    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL "
-    "PRT ROU SVK SVN SWE".split()
-)
 _CHINA = frozenset({"CHN", "HKG", "MAC"})  # the IEEPA China EOs cover HKG and MAC
 _NO_RECIPROCAL = frozenset({"CAN", "MEX", "CUB", "PRK", "BLR", "RUS"})
-_RULING = dt.date(2026, 2, 24)
+RULING = dt.date(2026, 2, 24)
 _USMCA_EXEMPTION = dt.date(2025, 3, 7)
-_ONE_SECTOR = "goods"
+ONE_SECTOR = "goods"
 
 # Section 232: atom -> candidate measures, country-specific first (the first in force that
 # applies to the exporter sets the rate of that atom).
@@ -102,7 +97,7 @@ _CN301_REVIEW_SECTOR = {
 }  # fmt: skip
 
 # Measures in the record that the compiler does not turn into rates (said in the notes).
-_NOT_MODELLED = {
+NOT_MODELLED = {
     "IEEPA-DEMINIMIS": "de minimis suspension (no ad valorem rate)",
     "IEEPA-RECIP-TRANSSHIP": "40 % on goods CBP finds transshipped (not a trade flow)",
     "IEEPA-ALL-TERMINATED": "the ruling: encoded in the IEEPA measures' end dates",
@@ -117,120 +112,6 @@ _NOT_MODELLED = {
     "S301-NIC": "Nicaragua 301 at 0 % until 2027",
     "RET-CHN-PORTFEES": "port fees on US ships (not a tariff)",
 }
-
-# Foreign retaliation on US goods: measure -> {sector: share of the importer's imports from
-# the US}. Modelling assumption (documented in docs/us_tariffs.md).
-_RETALIATION_SCOPE: dict[str, dict[str, float] | None] = {
-    "RET-CHN-ENERGY": {"B05": 1.0, "B06": 0.5},  # coal, LNG
-    "RET-CHN-OIL": {"B06": 0.5, "C28": 0.05, "C29": 0.30},  # crude, ag machinery, cars
-    "RET-CHN-AG15": {"A01": 0.40, "C10T12": 0.10},  # chicken, wheat, corn, cotton
-    "RET-CHN-AG10": {"A01": 0.60, "A03": 1.0, "C10T12": 0.50},  # soybeans, pork, beef, ...
-    "RET-CHN-84": None,  # None = all US goods
-    "RET-CHN-125": None,
-    "RET-CHN-10": None,
-    "RET-CAN-1": {"C10T12": 0.30, "C13T15": 0.30, "C17_18": 0.10, "C22": 0.10,
-                  "C27": 0.10, "C31T33": 0.20},  # C$30 bn: food, apparel, appliances, ...
-    "RET-CAN-STEELALU": {"C24A": 0.80, "C24B": 0.50, "C25": 0.20},
-    "RET-CAN-OTHER2": {"C25": 0.10, "C26": 0.15, "C28": 0.05, "C31T33": 0.10},
-    "RET-CAN-AUTO": {"C29": 0.40},  # non-CUSMA vehicles and non-CA/MX content
-}  # fmt: skip
-
-
-@dataclasses.dataclass(frozen=True)
-class TariffsInForce:
-    """Tariffs in force at a date, as additional ad valorem rates (0.10 = 10 %).
-
-    Attributes:
-        date: the entry date.
-        direction: ``"us"`` (the US tariff on each exporter's goods) or ``"retaliation"``
-            (each importer's tariff on US goods).
-        iso3: the economy's country codes (rows of ``rates``).
-        sectors: the economy's sectors (columns of ``rates``), or ``None`` for a one-sector
-            economy.
-        rates: shape (N, S) on a multi-sector economy, (N,) on a one-sector economy: for
-            ``"us"`` the tariff the US adds on goods from exporter ``i`` (zero for the US
-            itself), for ``"retaliation"`` the tariff importer ``n`` adds on US goods. Rates
-            are on top of the baseline tariffs of the data (``total_floor`` measures already
-            net of the baseline).
-        measures: ``(iso3, sector) -> measure ids`` that produced each nonzero rate (sector
-            ``"goods"`` on a one-sector economy).
-        notes: what was dropped, assumed or left out (e.g. Taiwan on world2023).
-        assumptions: the options used (flags, shares), for the run record.
-    """
-
-    date: dt.date
-    direction: str
-    iso3: tuple[str, ...]
-    sectors: tuple[str, ...] | None
-    rates: np.ndarray
-    measures: Mapping[tuple[str, str], tuple[str, ...]]
-    notes: tuple[str, ...]
-    assumptions: Mapping[str, Any]
-
-    def rate(self, iso3: str, sector: str | None = None) -> float:
-        """One rate (fraction); ``sector`` is required on a multi-sector economy."""
-        i = self.iso3.index(iso3)
-        if self.sectors is None:
-            return float(self.rates[i])
-        if sector is None:
-            raise InputError("rate(): give a sector on a multi-sector economy")
-        return float(self.rates[i, self.sectors.index(sector)])
-
-    def tariffs(self, economy: Any) -> np.ndarray:
-        """The economy's baseline tariffs with these rates added, same shape as ``economy.t``.
-
-        ``"us"`` rates go on the US column (``t[i, USA]``), retaliation on the US row
-        (``t[USA, n]``); every other pair keeps its baseline.
-        """
-        t = np.array(economy.t, dtype=float)
-        us = tuple(economy.iso3).index("USA")
-        if self.direction == "us":
-            t[:, us] += self.rates
-        else:
-            t[us, :] += self.rates
-        t[us, us] = 0.0
-        return t
-
-
-# -- data used for weights and baseline rates ------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def _icio() -> dict[str, Any]:
-    """icio2022 US trade by partner and sector (imports, exports) and the baseline tariffs."""
-    path = resources.files("blocs.data").joinpath("icio2022", "flows.csv.gz")
-    with resources.as_file(path) as p:
-        f = pd.read_csv(p)
-    iso3 = tuple(sorted(set(f.exporter) | set(f.importer)))
-    out: dict[str, Any] = {"iso3": iso3}
-    for key, col, who in (("imp", "importer", "exporter"), ("exp", "exporter", "importer")):
-        g = f[(f[col] == "USA") & (f[who] != "USA")]
-        X = g.pivot(index=who, columns="sector", values="flow_musd").reindex(
-            index=list(iso3), columns=list(sec.SECTORS)
-        )
-        T = g.pivot(index=who, columns="sector", values="tariff").reindex(
-            index=list(iso3), columns=list(sec.SECTORS)
-        )
-        out[f"{key}_value"] = X.fillna(0.0).to_numpy()
-        out[f"{key}_tariff"] = T.fillna(0.0).to_numpy()
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def _world_us_imports() -> dict[str, float]:
-    path = resources.files("blocs.data").joinpath("world2023", "trade.csv.gz")
-    with resources.as_file(path) as p:
-        f = pd.read_csv(p)
-    g = f[(f.importer == "USA") & (f.exporter != "USA")]
-    return dict(zip(g.exporter, g.value_kusd.astype(float), strict=True))
-
-
-def _icio_row(code: str) -> int:
-    iso3 = _icio()["iso3"]
-    return iso3.index(code) if code in iso3 else iso3.index("ROW")
-
-
-# -- the record at a date ----------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,7 +136,7 @@ def _in_force_rows(o: _Options) -> dict[str, pd.Series]:
             continue
         if o.ieepa_upheld and (mid.startswith(("S122-", "S301-FL-")) or mid == "S301-BRA"):
             continue  # measures adopted to replace IEEPA after the ruling
-        if o.ieepa_upheld and ieepa and r.ended_status == "date" and r.ended == _RULING:
+        if o.ieepa_upheld and ieepa and r.ended_status == "date" and r.ended == RULING:
             r = r.copy()
             r["ended_status"], r["ended"] = "open", None
         if o.section122_extended and mid == "S122-GLOBAL-10":
@@ -454,24 +335,24 @@ def _compile_all(o: _Options) -> dict[str, Any]:
     economies outside icio2022.
     """
     rows = _in_force_rows(o)
-    data = _icio()
-    codes = set(data["iso3"]) | set(_world_us_imports())
+    data = icio_weights()
+    codes = set(data["iso3"]) | set(world_us_imports())
     codes.discard("USA")
     rates, ids, used = {}, {}, set()
     for c in sorted(codes):
         if c == "ROW":
             continue
-        mfn = data["imp_tariff"][_icio_row(c)]
+        mfn = data["imp_tariff"][icio_row(c)]
         rates[c], ids[c], u = _compile_exporter(c, rows, mfn, o)
         used |= u
     # ROW of icio2022: world2023 economies outside icio2022, weighted by US imports (2023)
-    w = _world_us_imports()
+    w = world_us_imports()
     outside = [c for c in rates if c not in data["iso3"] and c in w]
     wt = np.array([w[c] for c in outside])
     rates["ROW"] = sum(wt[k] * rates[c] for k, c in enumerate(outside)) / wt.sum()
     ids["ROW"] = [sorted({m for c in outside for m in ids[c][k]}) for k in range(len(sec.SECTORS))]
     notes = []
-    for mid, why in _NOT_MODELLED.items():
+    for mid, why in NOT_MODELLED.items():
         if mid in rows:
             notes.append(f"{mid} in force but not modelled: {why}")
     if o.date > dt.date(2026, 10, 9):
@@ -479,7 +360,7 @@ def _compile_all(o: _Options) -> dict[str, Any]:
     return {"rates": rates, "ids": ids, "rows": rows, "notes": notes, "outside": outside}
 
 
-def _is_multisector(economy: Any) -> bool:
+def is_multisector(economy: Any) -> bool:
     return np.ndim(economy.t) == 3
 
 
@@ -565,7 +446,7 @@ def _record(o: _Options, economy: Any) -> TariffsInForce:
     named = {c for r in comp["rows"].values() for c in r.exporters} - {"ALL", "EU27"}
     named -= {"DEAL_PARTNERS", "USA"}
     missing = sorted(c for c in named if c not in iso3 and c not in ("MAC",))
-    if _is_multisector(economy):
+    if is_multisector(economy):
         secs = tuple(economy.sectors)
         if secs != sec.SECTORS:
             raise InputError(
@@ -601,18 +482,18 @@ def _record(o: _Options, economy: Any) -> TariffsInForce:
         return TariffsInForce(o.date, "us", iso3, secs, rates, MappingProxyType(measures),
                               tuple(notes), MappingProxyType(_assumptions(o)))  # fmt: skip
     # one sector: import-weighted average of the sectoral rates, icio2022 weights
-    data = _icio()
+    data = icio_weights()
     goods = len(sec.GOODS)
     rates = np.zeros(len(iso3))
     for i, c in enumerate(iso3):
         if c == "USA" or c not in comp["rates"]:
             continue
-        w = data["imp_value"][_icio_row(c), :goods]
+        w = data["imp_value"][icio_row(c), :goods]
         r = comp["rates"][c][:goods]
         rates[i] = float(w @ r / w.sum())
         ids = sorted({m for k in range(goods) if r[k] * w[k] > 0 for m in comp["ids"][c][k]})
         if rates[i] != 0.0:
-            measures[(c, _ONE_SECTOR)] = tuple(ids)
+            measures[(c, ONE_SECTOR)] = tuple(ids)
     if ("TWN" in named or "TWN" in comp["rates"]) and "TWN" not in iso3:
         notes.append(
             "TWN: no Taiwan in this economy (world2023's trade source reports it as "
@@ -631,9 +512,9 @@ def _record(o: _Options, economy: Any) -> TariffsInForce:
 
 
 def _one_sector_rate(comp: dict[str, Any], code: str) -> float:
-    data = _icio()
+    data = icio_weights()
     goods = len(sec.GOODS)
-    w = data["imp_value"][_icio_row(code), :goods]
+    w = data["imp_value"][icio_row(code), :goods]
     return float(w @ comp["rates"][code][:goods] / w.sum())
 
 
@@ -672,7 +553,7 @@ def effective_us_tariff_rate(
         china_301=china_301,
     )
     comp = _sector_rates(o)
-    data = _icio()
+    data = icio_weights()
     goods = len(sec.GOODS)
     total = num = 0.0
     for i, c in enumerate(data["iso3"]):
@@ -685,103 +566,3 @@ def effective_us_tariff_rate(
         num += float(w @ t)
         total += float(w.sum())
     return 100.0 * num / total
-
-
-def foreign_retaliation_in_force(
-    date: dt.date | str,
-    economy: Any,
-    *,
-    unknown_end: str = "in_force",
-) -> TariffsInForce:
-    """The tariffs other countries levy on US goods on ``date`` (same record as the US side).
-
-    Args:
-        date: entry date.
-        economy: icio2022 (rates by importer x sector) or a one-sector economy (rates by
-            importer: the average over sectors weighted by the importer's 2022 imports from
-            the US in icio2022, its own or ROW's).
-        unknown_end: the record has no removal date ("unknown") for China's February-2025
-            energy/vehicle lists and its 10 % general counter-tariff, and for Canada's steel,
-            aluminium and vehicle surtaxes. ``"in_force"`` (the default: no source says they
-            ended; regimes.md calls China's 10 % "probable") keeps them; ``"ended"`` drops
-            them from the first date the record stops confirming them (used for dates after
-            2026-02-24, when the record says "unknown"); before that they are in force either
-            way.
-
-    Sector scopes of each retaliation list are modelling assumptions (docs/us_tariffs.md).
-    Measures adopted but suspended (EU), proposed (India) or absent (Mexico, Brazil) add 0.
-    """
-    if isinstance(date, str):
-        date = dt.date.fromisoformat(date)
-    if unknown_end not in ("in_force", "ended"):
-        raise InputError(f"unknown_end={unknown_end!r}: use 'in_force' or 'ended'")
-    tl = load_timeline()
-    rows = tl[(tl.importer != "USA") & (tl.exporter == "USA")]
-    # "unknown" removals: in force until the record's last confirmation (the ruling date)
-    mode = "in_force" if (unknown_end == "in_force" or date < _RULING) else "ended"
-    active = [r for _, r in rows.iterrows() if is_in_force(r, date, unknown_end=mode)]
-    S = len(sec.SECTORS)
-    by: dict[str, np.ndarray] = {}
-    ids: dict[str, list[list[str]]] = {}
-    notes: list[str] = []
-    for r in active:
-        if r.measure_id in _NOT_MODELLED:
-            notes.append(f"{r.measure_id} in force but not modelled: {_NOT_MODELLED[r.measure_id]}")
-            continue
-        if np.isnan(r.rate_pct):
-            continue
-        scope = _RETALIATION_SCOPE[r.measure_id]
-        cover = (
-            np.array([1.0] * (S - 1) + [0.0])
-            if scope is None
-            else np.array([scope.get(s, 0.0) for s in sec.SECTORS])
-        )
-        imp = r.importer
-        by.setdefault(imp, np.zeros(S))
-        ids.setdefault(imp, [[] for _ in range(S)])
-        by[imp] += cover * r.rate_pct / 100.0
-        for k in np.flatnonzero(cover > 0):
-            ids[imp][k].append(r.measure_id)
-        if r.ended_status == "unknown":
-            notes.append(f"{r.measure_id}: removal undocumented, assumed in force (unknown_end)")
-    if unknown_end == "ended" and date >= _RULING:
-        notes.append("measures with an undocumented removal assumed ended after 2026-02-24")
-    iso3 = tuple(economy.iso3)
-    measures: dict[tuple[str, str], tuple[str, ...]] = {}
-    assumptions = MappingProxyType({"date": date.isoformat(), "unknown_end": unknown_end})
-
-    def members(code: str) -> list[str]:
-        return sorted(EU27) if code == "EU27" else [code]
-
-    if _is_multisector(economy):
-        secs = tuple(economy.sectors)
-        if secs != sec.SECTORS:
-            raise InputError("foreign_retaliation_in_force needs the icio2022 sectors")
-        rates: np.ndarray = np.zeros((len(iso3), S))
-        for imp, v in by.items():
-            for c in members(imp):
-                if c not in iso3:
-                    notes.append(f"{c}: not in the data, its retaliation is dropped")
-                    continue
-                i = iso3.index(c)
-                rates[i] += v
-                for k in np.flatnonzero(v > 0):
-                    measures[(c, secs[k])] = tuple(ids[imp][k])
-        return TariffsInForce(date, "retaliation", iso3, secs, rates,
-                              MappingProxyType(measures), tuple(notes), assumptions)  # fmt: skip
-    data = _icio()
-    goods = len(sec.GOODS)
-    rates = np.zeros(len(iso3))
-    for imp, v in by.items():
-        for c in members(imp):
-            if c not in iso3:
-                notes.append(f"{c}: not in the data, its retaliation is dropped")
-                continue
-            w = data["exp_value"][_icio_row(c), :goods]
-            rates[iso3.index(c)] = float(w @ v[:goods] / w.sum())
-            measures[(c, _ONE_SECTOR)] = tuple(
-                sorted({m for k in range(goods) if v[k] > 0 for m in ids[imp][k]})
-            )
-    notes.append("one-sector rates: icio2022 2022 US export weights by sector (own, else ROW's)")
-    return TariffsInForce(date, "retaliation", iso3, None, rates,
-                          MappingProxyType(measures), tuple(notes), assumptions)  # fmt: skip

@@ -31,7 +31,7 @@ from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, status_m
 
 __all__ = ["COUNTRY_COLUMNS", "IMLSModel", "MODEL", "outcomes"]
 
-#: Columns of the country table, in display order (docs/models.md §1 "Reported outcomes").
+#: Columns of the country table, in display order (docs/models.md §1 "Welfare and outcomes").
 COUNTRY_COLUMNS = (
     "iso3",
     "name",
