@@ -283,17 +283,25 @@ class Model(abc.ABC):
 
     # -- optional capabilities --------------------------------------------------------
 
-    def closed_form_tariff(self, params: Any, importer: int) -> jax.Array:
+    def closed_form_tariff(
+        self, params: Any, importer: int, convention: str = "expenditure"
+    ) -> jax.Array:
         """The model's closed-form uniform optimal tariff of ``importer`` at the baseline.
+
+        ``convention``: which variant of the formula (IMLS: ``"expenditure"`` or ``"gdp"``
+        in the denominator of ``delta``, docs/models.md §1).
 
         Raises:
             NotImplementedError: the model has no closed form.
         """
         raise NotImplementedError
 
-    def closed_form_retaliation(self, params: Any, by: Any) -> jax.Array:
+    def closed_form_retaliation(
+        self, params: Any, by: Any, convention: str = "expenditure"
+    ) -> jax.Array:
         """Closed-form optimal uniform tariff of the region ``by`` (bool mask, shape (N,))
-        against everyone else, at the baseline.
+        against everyone else, at the baseline (``convention`` as in
+        :meth:`closed_form_tariff`).
 
         Raises:
             NotImplementedError: the model has no closed form (a numerical best response is

@@ -95,7 +95,7 @@ def _tariff_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[
                 raise ScenarioError(
                     f"{where}.rate: OPTIMAL (closed form) needs the one-sector model; use a number"
                 )
-            ops.append(ClosedFormTariff(where, mask, tuple(imp)))
+            ops.append(ClosedFormTariff(where, mask, tuple(imp), rule.convention or "expenditure"))
         elif op == "rate":
             ops.append(Set(where, mask, float(value)))
         elif op == "add":
@@ -162,8 +162,12 @@ def _retaliation_ops(sc: Scenario, economy: Any, sectors: Any) -> list[Any]:
         sec = tuple(resolve_sectors(rt.sectors, sc, economy, where, sectors))
         if rt.rule == "mirror":
             ops.append(Mirror(where, tuple(by), tuple(against), sec))
-        elif rt.rule == "optimal":
-            ops.append(OptimalResponse(where, tuple(by), tuple(against), sec))
+        elif rt.rule in ("optimal", "best_response"):
+            convention = rt.convention or "expenditure"
+            numerical = rt.rule == "best_response"
+            ops.append(
+                OptimalResponse(where, tuple(by), tuple(against), sec, convention, numerical)
+            )
     return ops
 
 

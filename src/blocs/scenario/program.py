@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -104,6 +105,7 @@ class ClosedFormTariff:
     where: str
     mask: np.ndarray
     importers: tuple[int, ...]
+    convention: str = "expenditure"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,14 +144,17 @@ class Mirror:
 class OptimalResponse:
     """``by`` (one region) answer ``against`` with their optimal uniform tariff.
 
-    Resolved with the model's closed form where it has one (one-sector IMLS: the paper's
-    formula on the two-region aggregate), else by a numerical best response (``respond``).
+    Resolved with the model's closed form (variant ``convention``) where it has one
+    (one-sector IMLS: the paper's formula on the two-region aggregate), else, or when
+    ``numerical``, by a numerical best response (``respond``).
     """
 
     where: str
     by: tuple[int, ...]
     against: tuple[int, ...]
     sectors: tuple[int, ...]
+    convention: str = "expenditure"
+    numerical: bool = False
 
 
 #: Operations whose result depends on a model's parameters.
@@ -268,7 +273,7 @@ def resolve(
             assert model is not None
             cols = jnp.zeros(t.shape[1])
             for m in op.importers:
-                rate = _closed_form(model, params, m, op.where)
+                rate = _closed_form(model, params, m, op.where, op.convention)
                 rates.append(ResolvedRate(op.where, "OPTIMAL", rate))
                 cols = cols.at[m].set(rate)
             t = jnp.where(op.mask, jnp.broadcast_to(cols[None, :, None], t.shape), t)
@@ -298,9 +303,9 @@ def resolve(
     return Resolution(policy, tuple(rates), program.provenance)
 
 
-def _closed_form(model: Model, params: Any, importer: int, where: str) -> Any:
+def _closed_form(model: Model, params: Any, importer: int, where: str, convention: str) -> Any:
     try:
-        return model.closed_form_tariff(params, importer)
+        return model.closed_form_tariff(params, importer, convention)
     except NotImplementedError:
         raise ScenarioError(
             f"{where}.rate: OPTIMAL (the closed-form optimal tariff) needs a model that has one "
@@ -319,26 +324,31 @@ def _respond(
 ) -> Any:
     by_mask = np.zeros(t.shape[0], dtype=bool)
     by_mask[list(op.by)] = True
-    try:
-        rate = model.closed_form_retaliation(params, by_mask)
-    except NotImplementedError:
-        rate = None
+    rate = None
+    if not op.numerical:
+        with contextlib.suppress(NotImplementedError):
+            rate = model.closed_form_retaliation(params, by_mask, op.convention)
     if rate is not None:
         rates.append(ResolvedRate(op.where, "optimal", rate))
         mask = _pairs(op.by, op.against, t.shape, tuple(range(t.shape[2])))
         return jnp.where(mask, rate, t)
+    rule = "best_response" if op.numerical else "optimal"
     if respond is None:
         raise ScenarioError(
-            f"{op.where}: rule = 'optimal' needs a numerical best response on the {model.name} "
+            f"{op.where}: rule = '{rule}' needs a numerical best response on the {model.name} "
             "model, which this call cannot compute (run the scenario, or use rule = 'mirror')"
         )
     if not (_concrete(t) and _concrete(params)):
         raise ScenarioError(
-            f"{op.where}: rule = 'optimal' on the {model.name} model is a numerical best "
+            f"{op.where}: rule = '{rule}' on the {model.name} model is a numerical best "
             "response; derivatives and batched draws through it are not available"
         )
-    t_new = jnp.asarray(respond(t, d_hat, list(op.by), list(op.against), list(op.sectors)))
+    if model.multisector:
+        t_new = jnp.asarray(respond(t, d_hat, list(op.by), list(op.against), list(op.sectors)))
+    else:  # one-sector models take (N, N) policies
+        t_new = jnp.asarray(respond(t[:, :, 0], d_hat[:, :, 0], list(op.by), list(op.against),
+                                    list(op.sectors)))[:, :, None]  # fmt: skip
     changed = np.asarray(t_new) != np.asarray(t)
     if changed.any():
-        rates.append(ResolvedRate(op.where, "optimal", float(np.asarray(t_new)[changed][0])))
+        rates.append(ResolvedRate(op.where, rule, float(np.asarray(t_new)[changed][0])))
     return t_new

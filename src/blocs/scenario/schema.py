@@ -26,7 +26,9 @@ never tariffs itself; pairs no rule names keep the baseline tariff. Operations o
 - ``"US_TARIFFS_2025"``: the April-2025 US rate with the 10 % floor, of the partner of the US
   in the pair (the exporter when the US imports, the importer when the US exports; the
   exporter otherwise);
-- ``"OPTIMAL"``: the importer's closed-form uniform optimal tariff (one-sector model);
+- ``"OPTIMAL"``: the importer's closed-form uniform optimal tariff (one-sector model;
+  ``convention = "gdp"`` puts GDP instead of expenditure in the formula's denominator, as
+  the paper's code does for IMLS 2025 Table 2 case 4);
 - ``"NAFTA_2005"``: the 2005 tariffs of the Caliendo-Parro data (cp2015 only).
 
 Group names: built-in groups (``EU27``, ``EU25``, ...), groups of the file, and ``ALL``.
@@ -140,6 +142,7 @@ class TariffRule(_Rule):
     """``importers`` levy a tariff on goods from ``exporters`` (one operation)."""
 
     rate: float | str | None = None
+    convention: Literal["expenditure", "gdp"] | None = None
     add: float | None = None
     multiply: float | None = None
     cap: float | None = None
@@ -181,6 +184,8 @@ class TariffRule(_Rule):
         return v
 
     def operation(self) -> tuple[str, float | str]:
+        if self.convention is not None and self.rate != "OPTIMAL":
+            raise ValueError("convention applies only to rate = 'OPTIMAL' (the closed form)")
         ops = {k: getattr(self, k) for k in OPERATIONS if getattr(self, k) is not None}
         if len(ops) != 1:
             raise ValueError(
@@ -243,16 +248,28 @@ class Retaliation(BaseModel):
 
     ``mirror``: each country in ``by`` levies on each country in ``against`` the tariff that
     country levies on it (sector by sector). ``optimal``: the closed-form uniform optimal
-    tariff of ``by`` (as one region) against ``against`` (one-sector model, models.md §1).
-    ``none``: no response.
+    tariff of ``by`` (as one region) against ``against`` (one-sector model, models.md §1)
+    where the model has one, else a numerical best response; ``convention = "gdp"`` puts
+    GDP instead of expenditure in the formula's denominator, as the paper's code does (IMLS
+    2025 Table 2 cases 3 and 4). ``best_response``: the uniform rate that maximises the
+    welfare of ``by`` in the model's equilibrium (numerical, every model). ``none``: no
+    response.
     """
 
     model_config = ConfigDict(extra="forbid")
     by: list[str] = Field(min_length=1)
     against: list[str] = Field(min_length=1)
-    rule: Literal["mirror", "optimal", "none"] = "mirror"
+    rule: Literal["mirror", "optimal", "best_response", "none"] = "mirror"
+    convention: Literal["expenditure", "gdp"] | None = None
     sectors: list[str] | None = None
     note: str = ""
+
+    @field_validator("convention")
+    @classmethod
+    def _convention(cls, v: str | None, info: Any) -> str | None:
+        if v is not None and info.data.get("rule") != "optimal":
+            raise ValueError("convention applies only to rule = 'optimal' (the closed form)")
+        return v
 
 
 #: The first date a ``[us_tariffs]`` / ``[retaliation_in_force]`` table accepts (the record

@@ -22,6 +22,8 @@ from blocs.models.caliendo_parro.results import MultiSectorEquilibrium, outcomes
 from blocs.models.caliendo_parro.solve import (
     anonymous,
     balanced_baseline,
+    data_baseline,
+    data_gap,
     equilibrium_from_root,
     rebase,
     solve_multisector,
@@ -36,8 +38,10 @@ Array = jax.Array
 class CaliendoParro(BaseModel):
     """Options of the multi-sector model (Caliendo & Parro 2015).
 
-    ``deficits``: ``"data"`` holds the baseline deficits fixed; ``"balanced"`` re-bases on a
-    zero-deficit world first (the paper's Table 2). ``elasticities``: which set of sectoral
+    ``deficits``: ``"data"`` holds the baseline deficits fixed, measured from the model's own
+    equilibrium with them when the data are not one (as Caliendo & Parro's code and the R
+    ``cp2015`` package do); ``"balanced"`` re-bases on a zero-deficit world first (the
+    paper's Table 2). ``elasticities``: which set of sectoral
     trade elasticities the data loader attaches (icio2022). ``inner_iterations``: cap on the
     inner fixed-point steps.
     """
@@ -108,6 +112,7 @@ class CaliendoParroModel(Model):
         if options.deficits == "balanced":
             eco = balanced_baseline(eco, inner_iterations=options.inner_iterations)
             return CPParams(economy=eco, D_new=jnp.zeros(economy.n))
+        eco = data_baseline(eco, inner_iterations=options.inner_iterations)
         return CPParams(economy=eco, D_new=eco.D)
 
     def elasticities(self, params: CPParams) -> Array:
@@ -198,6 +203,12 @@ class CaliendoParroModel(Model):
 
     def diagnostics(self, eq: MultiSectorEquilibrium) -> dict[str, float]:
         return {"walras_residual": float(np.max(np.abs(np.asarray(eq.trade_balance_residual))))}
+
+    def data_gap(self, economy: Any, options: Any = None) -> float:
+        """How far ``economy`` is from an equilibrium with its own deficits (largest scaled
+        residual at the data; ``deficits="data"`` solves that equilibrium first if > tol)."""
+        options = options or CaliendoParro()
+        return float(data_gap(economy, inner_iterations=options.inner_iterations))
 
 
 #: The registered instance.

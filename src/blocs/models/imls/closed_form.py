@@ -16,11 +16,25 @@ from blocs.models.imls.solve import balanced_params, solve_with_continuation
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = [
+    "CONVENTIONS",
     "closed_form_rate",
     "optimal_tariff_closed_form",
     "region_optimal_tariff",
     "unilateral_optimal_tariff",
 ]
+
+
+#: Denominators of ``delta`` in the closed form: ``"expenditure"`` (``E_i - X[i, i]``, the
+#: paper's formula and its Table 1 case 3) or ``"gdp"`` (``Y_i - X[i, i]``, as the paper's code
+#: computes Table 2 cases 3 and 4).
+CONVENTIONS = ("expenditure", "gdp")
+
+
+def check_convention(convention: str) -> None:
+    if convention not in CONVENTIONS:
+        raise InputError(
+            f"closed-form convention {convention!r}: choose one of {', '.join(CONVENTIONS)}"
+        )
 
 
 def closed_form_rate(
@@ -109,25 +123,37 @@ def optimal_tariff_closed_form(
     )
 
 
-def unilateral_optimal_tariff(p: Params, i: int) -> jax.Array:
+def unilateral_optimal_tariff(p: Params, i: int, convention: str = "expenditure") -> jax.Array:
     """Country ``i``'s closed-form uniform optimal tariff on the baseline ``p`` (traceable).
 
-    The formula of :func:`optimal_tariff_closed_form` with ``at="baseline"``.
+    The formula of :func:`optimal_tariff_closed_form` with ``at="baseline"``; with
+    ``convention="gdp"`` GDP replaces expenditure in ``delta``'s denominator
+    (``Y_i - X[i, i]``), as the paper's code does for its Table 2 case 4 (18.54 % for the US
+    instead of 21.8 %).
     """
+    check_convention(convention)
     X0 = p.lam * p.E[None, :] / (1.0 + p.t0)
-    return closed_form_rate(p, i, X0, p.lam, p.E[i] - X0[i, i])
+    total = p.E[i] if convention == "expenditure" else p.Y[i]
+    return closed_form_rate(p, i, X0, p.lam, total - X0[i, i])
 
 
-def region_optimal_tariff(p: Params, by: Any) -> jax.Array:
+def region_optimal_tariff(p: Params, by: Any, convention: str = "expenditure") -> jax.Array:
     """Closed-form optimal uniform tariff of the region ``by`` against everyone else.
 
     ``t* = 1 / ((1 + delta eps) phi - 1)`` on the two-region aggregate (``by`` vs the rest of
     the world), as IMLS (2025) use it for optimal retaliation against the US: aggregated
     customs-value flows ``X2``, expenditure-weighted profit shares and wedges (traceable).
 
+    ``delta = X2[a, b] (1 - nu_b)(1 - lambda2[a, b]) / ((1 - nu_a)(Z_a - X2[a, a]))`` with
+    ``Z_a`` the region's expenditure (``convention="expenditure"``: 18.27 % for the rest of
+    the world against the US) or its GDP (``"gdp"``: 22.74 %, as the paper's code computes
+    its Table 2 cases 3 and 4).
+
     Args:
         p: calibrated baseline. by: bool mask of the region's members, shape (N,).
+        convention: the denominator, one of :data:`CONVENTIONS`.
     """
+    check_convention(convention)
     a = jnp.asarray(by, dtype=float)
     b = 1.0 - a
     X = p.lam * p.E[None, :] / (1.0 + p.t0)
@@ -138,5 +164,6 @@ def region_optimal_tariff(p: Params, by: Any) -> jax.Array:
     nu2 = jnp.array([jnp.sum(p.nu * wr) for wr in w])
     phi_a = jnp.sum(p.phi * w[0])
     lam2 = X2 / E2[None, :]
-    delta = X2[0, 1] * (1 - nu2[1]) * (1 - lam2[0, 1]) / ((1 - nu2[0]) * (E2[0] - X2[0, 0]))
+    total = E2[0] if convention == "expenditure" else jnp.sum(p.Y * a)
+    delta = X2[0, 1] * (1 - nu2[1]) * (1 - lam2[0, 1]) / ((1 - nu2[0]) * (total - X2[0, 0]))
     return 1.0 / ((1.0 + delta * p.eps) * phi_a - 1.0)

@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 
 from blocs.economy import Economy
+from blocs.errors import InputError
 from blocs.models.base import Policy
 from blocs.models.imls.options import IMLS, PARTIAL_PASS_THROUGH, PSI_NUMERATOR, THETA_DENOMINATOR
 from blocs.models.kernel import sales_kernel, share_kernel
@@ -44,8 +45,10 @@ __all__ = [
     "conditions",
     "dropped_equation",
     "evaluate",
+    "numeraire",
     "residual",
     "residual_reference",
+    "transfers_balanced_with_us",
     "welfare",
 ]
 
@@ -62,6 +65,8 @@ class Params(NamedTuple):
         phi: pass-through wedges, shape (N,).
         t0: baseline tariffs, shape (N, N).
         eps, kappa, psi: scalars.
+        beta: value-added share of gross output under roundabout production (a scalar), or
+            None (no intermediate inputs; the equations of this module).
     """
 
     lam: jax.Array
@@ -74,6 +79,7 @@ class Params(NamedTuple):
     eps: jax.Array
     kappa: jax.Array
     psi: jax.Array
+    beta: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,12 +102,21 @@ def calibrate(economy: Economy, model: IMLS | None = None, *, eps: Any = None) -
     model = model or IMLS()
     X = jnp.asarray(economy.X)
     t0 = jnp.asarray(economy.t)
+    nu = jnp.zeros(economy.n) if model.profit_shares == "zero" else jnp.asarray(economy.nu)
+    beta = None
+    if model.input_output == "roundabout":
+        # the domestic flow holds the intermediate inputs too: data / value-added share
+        beta = jnp.asarray(float(model.value_added_share))
+        X = X + jnp.diag(jnp.diag(X)) * (1.0 / beta - 1.0)
     E = jnp.sum((1.0 + t0) * X, axis=0)
     R0 = jnp.sum(t0 * X, axis=0)
-    nu = jnp.zeros(economy.n) if model.profit_shares == "zero" else jnp.asarray(economy.nu)
-    # Y[i] = sum_n (1 - nu_n) X[i, n] + nu_i E[i]   (with nu = 0: total sales)
-    Y = jnp.sum((1.0 - nu)[None, :] * X, axis=1) + nu * (E - R0)
-    T = E - Y - R0
+    costs = jnp.sum((1.0 - nu)[None, :] * X, axis=1)  # sum_n (1 - nu_n) X[i, n]
+    share = 1.0 if beta is None else beta
+    # Y[i] = beta sum_n (1 - nu_n) X[i, n] + nu_i E[i]   (beta = 1, nu = 0: total sales)
+    Y = share * costs + nu * (E - R0)
+    T = E - Y - R0 - (1.0 - share) * costs
+    if model.deficits == "balanced_with_us":
+        T = transfers_balanced_with_us(economy, jnp.asarray(economy.X), T)
     eps = jnp.asarray(model.trade_elasticity if eps is None else eps, dtype=float)
     eps_pt = model.pass_through_elasticity or eps
     theta = eps_pt / THETA_DENOMINATOR
@@ -123,7 +138,21 @@ def calibrate(economy: Economy, model: IMLS | None = None, *, eps: Any = None) -
         eps=eps,
         kappa=jnp.asarray(float(model.labour_supply_elasticity)),
         psi=jnp.asarray(model.psi, dtype=float) if model.psi is not None else PSI_NUMERATOR / eps,
+        beta=beta,
     )
+
+
+def transfers_balanced_with_us(economy: Economy, X: jax.Array, T: jax.Array) -> jax.Array:
+    """IMLS (2025) Table 10's transfers: ``T - (X[US, :] - X[:, US])``, zero for the US.
+
+    Each partner's bilateral balance with the US leaves its transfer and the US transfer
+    is zero. These transfers do not sum to zero (the US transfer includes its profit
+    income, which the bilateral balances do not): see ``dropped_equation``.
+    """
+    if "USA" not in economy.iso3:
+        raise InputError("deficits='balanced_with_us' needs the USA in the data")
+    us = economy.iso3.index("USA")
+    return (T - (X[us, :] - X[:, us])).at[us].set(0.0)
 
 
 # ----------------------------------------------------------------------------------------
@@ -173,7 +202,7 @@ def tax_relief(p: Params, R, wLY, revenue_rule: str):
 
 def deficit_term(p: Params, wLY, R, deficits: str):
     """Expenditure not financed by income and revenue, (2)'s last term."""
-    if deficits == "fixed_share_of_world_income":
+    if deficits in ("fixed_share_of_world_income", "balanced_with_us"):
         return p.T * jnp.sum(wLY) / jnp.sum(p.Y)
     if deficits == "fixed_ratio":
         # expenditure net of revenue proportional to output, (E - R)' = rho Y' with
@@ -233,6 +262,12 @@ def aggregates(x, p: Params, policy: Policy, deficits: str) -> Aggregates:
 
     ``x = [log w_hat, log L_hat]`` (2N); ``E_hat`` follows from (2) in closed form.
     """
+    if p.beta is not None:
+        raise InputError(
+            "input_output='roundabout' has its own equations "
+            "(blocs.models.imls.roundabout); solve it through blocs.models.imls.solve or the "
+            "model interface"
+        )
     n = p.E.shape[0]
     w_hat, L_hat = jnp.exp(x[:n]), jnp.exp(x[n:])
     logc = x[:n] - p.psi * x[n:]  # log(w_hat / L_hat**psi)
@@ -253,20 +288,32 @@ def aggregates(x, p: Params, policy: Policy, deficits: str) -> Aggregates:
 def conditions(g: Aggregates, p: Params, st: Any) -> jax.Array:
     """(1) market clearing (the last replaced by the numeraire) and (3) labour supply."""
     r1 = g.sales / g.wLY - 1.0
-    if st.numeraire == "price_index":
-        num = jnp.sum((g.P_hat - 1.0) * p.E) / jnp.sum(p.E)
-    else:
-        num = jnp.sum(g.wLY) / jnp.sum(p.Y) - 1.0
-    # Walras' law: drop the largest economy's market clearing for the numeraire (dropping a
-    # tiny economy's equation leaves Newton badly scaled; it can stall)
-    r1 = r1.at[dropped_equation(p)].set(num)
+    r1 = r1.at[dropped_equation(p, st.deficits)].set(numeraire(g, p, st.numeraire))
     relief = tax_relief(p, g.R, g.wLY, st.revenue)
     r3 = jnp.log(g.L_hat) - p.kappa * jnp.log(relief * g.w_hat / g.P_hat)
     return jnp.concatenate([r1, r3])
 
 
-def dropped_equation(p: Params) -> jax.Array:
-    """Index of the market-clearing equation replaced by the numeraire: the largest economy."""
+def numeraire(g: Aggregates, p: Params, rule: str) -> jax.Array:
+    """The numeraire condition (zero when it holds)."""
+    if rule == "price_index":
+        return jnp.sum((g.P_hat - 1.0) * p.E) / jnp.sum(p.E)
+    if rule == "wage_index":
+        return jnp.sum(g.w_hat * p.Y) / jnp.sum(p.Y) - 1.0
+    return jnp.sum(g.wLY) / jnp.sum(p.Y) - 1.0
+
+
+def dropped_equation(p: Params, deficits: str = "") -> Any:
+    """Index of the market-clearing equation replaced by the numeraire.
+
+    Walras' law makes one equation redundant when the transfers sum to zero; blocs drops the
+    largest economy's (dropping a tiny economy's leaves Newton badly scaled; it can stall).
+    Under ``deficits="balanced_with_us"`` the transfers do not sum to zero, so the choice
+    matters: as in the paper's code, the equation of the country listed last is dropped and
+    that market absorbs the world's excess spending (``walras_residual`` shows how much).
+    """
+    if deficits == "balanced_with_us":
+        return p.E.shape[0] - 1
     return jnp.argmax(p.Y)
 
 

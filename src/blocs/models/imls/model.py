@@ -24,12 +24,29 @@ from blocs.models.imls.closed_form import (
     region_optimal_tariff,
     unilateral_optimal_tariff,
 )
-from blocs.models.imls.equations import Params, Static, aggregates, calibrate, residual, welfare
+from blocs.models.imls.equations import Params, Static, aggregates, calibrate, welfare
 from blocs.models.imls.options import IMLS
-from blocs.models.imls.solve import Solution, rebase, solution_at, solution_x, solve, solve_jit
+from blocs.models.imls.solve import (
+    Solution,
+    initial_unknowns,
+    rebase,
+    solution_at,
+    solution_x,
+    solve,
+    solve_core,
+    solve_jit,
+    system_residual,
+)
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, status_message
 
-__all__ = ["COUNTRY_COLUMNS", "IMLSModel", "MODEL", "outcomes"]
+__all__ = [
+    "COUNTRY_COLUMNS",
+    "IMLSModel",
+    "MODEL",
+    "data_outcomes",
+    "outcomes",
+    "welfare_change",
+]
 
 #: Columns of the country table, in display order (docs/models.md §1 "Welfare and outcomes").
 COUNTRY_COLUMNS = (
@@ -46,7 +63,28 @@ COUNTRY_COLUMNS = (
 
 
 def outcomes(sol: Solution) -> dict[str, jax.Array]:
-    """The percent-change outcomes of a solution, arrays of shape (N,) (traceable)."""
+    """The percent-change outcomes of a solution, arrays of shape (N,) (traceable).
+
+    With a reference equilibrium (``deficits="balanced_with_us"``) each outcome is the
+    difference between this equilibrium's and the reference's changes from the data, as
+    IMLS (2025, Table 10) report them.
+    """
+    own = data_outcomes(sol)
+    if sol.reference is None:
+        return own
+    ref = data_outcomes(sol.reference)
+    return {k: v - ref[k] for k, v in own.items()}
+
+
+def welfare_change(sol: Solution) -> jax.Array:
+    """Welfare as a hat, consistent with :func:`outcomes` (difference from the reference)."""
+    if sol.reference is None:
+        return sol.welfare_hat
+    return 1.0 + sol.welfare_hat - sol.reference.welfare_hat
+
+
+def data_outcomes(sol: Solution) -> dict[str, jax.Array]:
+    """The percent changes of ``sol`` from the data's baseline, shape (N,) each."""
     p = sol.params
     off = 1.0 - jnp.eye(p.E.shape[0])
     X0 = p.lam * p.E[None, :] / (1.0 + p.t0)
@@ -122,10 +160,23 @@ class IMLSModel(Model):
         return Static(options.revenue, options.deficits, options.numeraire)
 
     def initial_guess(self, params: Params) -> jax.Array:
-        return jnp.zeros(2 * params.E.shape[0])
+        return initial_unknowns(params)
 
     def residual(self, x: jax.Array, args: tuple[Any, Policy, Any]) -> jax.Array:
-        return residual(x, args)
+        return system_residual(x, args)
+
+    def solve(
+        self,
+        params: Params,
+        policy: Policy,
+        static: Any,
+        *,
+        tol: float = DEFAULT_TOL,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        x0: jax.Array | None = None,
+    ) -> Solution:
+        """Pure solve (with the reference equilibrium where the deficit option needs one)."""
+        return solve_core(params, Policy(*policy), self.static(static), tol, max_steps, x0)
 
     def equilibrium(
         self, x: jax.Array, params: Params, policy: Policy, static: Any, result: SolverResult
@@ -151,17 +202,21 @@ class IMLSModel(Model):
         """Calibrate, solve (with continuation from the baseline if a direct solve fails)."""
         return solve(economy, Policy(*policy), options, tol=tol, max_steps=max_steps, throw=throw)
 
-    def closed_form_tariff(self, params: Params, importer: int) -> jax.Array:
-        return unilateral_optimal_tariff(params, importer)
+    def closed_form_tariff(
+        self, params: Params, importer: int, convention: str = "expenditure"
+    ) -> jax.Array:
+        return unilateral_optimal_tariff(params, importer, convention)
 
-    def closed_form_retaliation(self, params: Params, by: Any) -> jax.Array:
-        return region_optimal_tariff(params, by)
+    def closed_form_retaliation(
+        self, params: Params, by: Any, convention: str = "expenditure"
+    ) -> jax.Array:
+        return region_optimal_tariff(params, by, convention)
 
     def outcomes(self, eq: Solution) -> dict[str, jax.Array]:
         return outcomes(eq)
 
     def welfare_hat(self, eq: Solution) -> jax.Array:
-        return eq.welfare_hat
+        return welfare_change(eq)
 
     def welfare_at(self, x: jax.Array, params: Params, policy: Policy, static: Any) -> jax.Array:
         """Welfare from the fast aggregates (no N x N flows): the same number as through

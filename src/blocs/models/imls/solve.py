@@ -17,6 +17,7 @@ import numpy as np
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError, InputError
 from blocs.models.base import Policy
+from blocs.models.imls import roundabout
 from blocs.models.imls.equations import (
     Params,
     Static,
@@ -28,7 +29,7 @@ from blocs.models.imls.equations import (
     residual,
     welfare,
 )
-from blocs.models.imls.options import IMLS
+from blocs.models.imls.options import IMLS, REFERENCE_DEFICITS
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, newton, status_message
 
 __all__ = [
@@ -37,13 +38,16 @@ __all__ = [
     "balanced_params",
     "check_policy",
     "failure_hint",
+    "initial_unknowns",
     "rebase",
     "solution_at",
     "solution_x",
     "solve",
+    "solve_core",
     "solve_jit",
     "solve_params",
     "solve_with_continuation",
+    "system_residual",
 ]
 
 # ----------------------------------------------------------------------------------------
@@ -65,6 +69,9 @@ class Solution:
         status: :class:`blocs.solvers.Status` code (int32; why the solver stopped);
         converged: bool; iterations: int; max_residual: float (largest scaled residual);
         walras_residual: the equation dropped for the numeraire, evaluated at the solution.
+        reference: under ``deficits="balanced_with_us"``, the equilibrium at the baseline
+            tariffs under the changed transfers (its outcomes are subtracted from this one's,
+            as the paper reports them); else None.
         seconds: wall time of the solve (0 inside jit/vmap).
     """
 
@@ -83,6 +90,7 @@ class Solution:
     iterations: jax.Array
     max_residual: jax.Array
     walras_residual: jax.Array
+    reference: Any = None
     seconds: float = dataclasses.field(default=0.0, metadata={"static": True})
     options: tuple = dataclasses.field(default=(), metadata={"static": True})
 
@@ -105,18 +113,42 @@ jax.tree_util.register_dataclass(
         "iterations",
         "max_residual",
         "walras_residual",
+        "reference",
     ],
     meta_fields=["seconds", "options"],
 )
 
 
+def system_residual(x: jax.Array, args: tuple[Params, Policy, Static]) -> jax.Array:
+    """The scaled residual of the model ``args[0]`` was calibrated for.
+
+    Without intermediate inputs: :func:`blocs.models.imls.equations.residual` (unknowns
+    ``[log w_hat, log L_hat]``); under roundabout production
+    :func:`blocs.models.imls.roundabout.residual` (``[log w, log E, log L, log P]``).
+    """
+    if args[0].beta is None:
+        return residual(x, args)
+    return roundabout.residual(x, args)
+
+
+def initial_unknowns(p: Params) -> jax.Array:
+    """The baseline (all hats 1) as unknowns: shape (2N,), or (4N,) with roundabout inputs."""
+    return jnp.zeros((2 if p.beta is None else 4) * p.E.shape[0])
+
+
 def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: SolverResult) -> Solution:
-    """The :class:`Solution` at unknowns ``x = [log w_hat, log L_hat]`` (``res``: the solver's)."""
-    n = p.E.shape[0]
-    g = aggregates(x, p, policy, st.deficits)
-    o = evaluate(jnp.concatenate([x[:n], jnp.log(g.E_hat), x[n:]]), p, policy)
-    k = dropped_equation(p)
-    walras = producer_income(p, o.X_new)[k] / o.wLY[k] - 1.0
+    """The :class:`Solution` at unknowns ``x`` (``res``: the solver's)."""
+    if p.beta is None:
+        n = p.E.shape[0]
+        g = aggregates(x, p, policy, st.deficits)
+        o = evaluate(jnp.concatenate([x[:n], jnp.log(g.E_hat), x[n:]]), p, policy)
+        sales = producer_income(p, o.X_new)
+        welfare_hat = welfare(p, o, st.revenue)
+    else:
+        o = roundabout.state(x, p, policy)
+        sales = roundabout.producer_income(p, o.X_new)
+        welfare_hat = roundabout.welfare(p, o, st)
+    k = dropped_equation(p, st.deficits)
     return Solution(
         w_hat=o.w_hat,
         E_hat=o.E_hat,
@@ -125,28 +157,43 @@ def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: Solver
         lam_new=o.lam_new,
         X_new=o.X_new,
         R=o.R,
-        welfare_hat=welfare(p, o, st.revenue),
+        welfare_hat=welfare_hat,
         params=p,
         policy=policy,
         status=res.status,
         converged=res.converged,
         iterations=res.iterations,
         max_residual=res.max_residual,
-        walras_residual=walras,
+        walras_residual=sales[k] / o.wLY[k] - 1.0,
         options=(("revenue", st.revenue), ("deficits", st.deficits), ("numeraire", st.numeraire)),
     )
 
 
-def _solve_core(
+def solve_core(
     p: Params, policy: Policy, st: Static, tol: float, max_steps: int, x0: jax.Array | None = None
 ) -> Solution:
+    """Newton from ``x0`` (default: the baseline); pure. Adds the reference equilibrium
+    (baseline tariffs) when ``st.deficits`` measures outcomes from one."""
     if x0 is None:
-        x0 = jnp.zeros(2 * p.E.shape[0])
-    res = newton(residual, x0, (p, policy, st), tol=tol, max_steps=max_steps)
-    return solution_at(res.x, p, policy, st, res)
+        x0 = initial_unknowns(p)
+    res = newton(system_residual, x0, (p, policy, st), tol=tol, max_steps=max_steps)
+    sol = solution_at(res.x, p, policy, st, res)
+    if st.deficits not in REFERENCE_DEFICITS:
+        return sol
+    base = Policy(t=p.t0, d_hat=jnp.ones_like(p.t0))
+    r0 = newton(system_residual, initial_unknowns(p), (p, base, st), tol=tol, max_steps=max_steps)
+    ref = solution_at(r0.x, p, base, st, r0)
+    worst = jnp.argmax(jnp.stack([res.max_residual, r0.max_residual]))
+    return dataclasses.replace(
+        sol,
+        reference=ref,
+        status=jnp.where(worst == 0, res.status, r0.status),
+        converged=res.converged & r0.converged,
+        max_residual=jnp.maximum(res.max_residual, r0.max_residual),
+    )
 
 
-solve_jit = jax.jit(_solve_core, static_argnames=("st", "tol", "max_steps"))
+solve_jit = jax.jit(solve_core, static_argnames=("st", "tol", "max_steps"))
 
 
 def solve_params(
@@ -167,12 +214,15 @@ def solve_params(
     ``x0``: a starting point ``[log w_hat, log L_hat]`` (shape (2N,)), e.g. a nearby
     solution's; default the baseline (zeros).
     """
-    return _solve_core(p, policy, Static(revenue, deficits, numeraire), tol, max_steps, x0)
+    return solve_core(p, policy, Static(revenue, deficits, numeraire), tol, max_steps, x0)
 
 
 def solution_x(sol: Solution) -> jax.Array:
-    """The unknowns ``[log w_hat, log L_hat]`` of a solution (a warm start for another)."""
-    return jnp.log(jnp.concatenate([sol.w_hat, sol.L_hat]))
+    """The unknowns of a solution (a warm start for another): ``[log w_hat, log L_hat]``,
+    or ``[log w_hat, log E_hat, log L_hat, log P_hat]`` under roundabout production."""
+    if sol.params.beta is None:
+        return jnp.log(jnp.concatenate([sol.w_hat, sol.L_hat]))
+    return jnp.log(jnp.concatenate([sol.w_hat, sol.E_hat, sol.L_hat, sol.P_hat]))
 
 
 #: Numbers of continuation steps tried, in turn, when a direct solve fails.
@@ -197,7 +247,7 @@ def solve_with_continuation(
     t0 = p.t0
     last_good: Solution | None = None
     for steps in CONTINUATION_STEPS:
-        x = jnp.zeros(2 * p.E.shape[0])
+        x = initial_unknowns(p)
         for k in range(1, steps + 1):
             s = k / steps
             step = Policy(t=t0 + s * (policy.t - t0), d_hat=policy.d_hat**s)
@@ -282,7 +332,10 @@ def rebase(p: Params, sol: Solution) -> Params:
     E_new = sol.E_hat * p.E
     Y_new = sol.w_hat * sol.L_hat * p.Y
     R0 = jnp.sum(p.t0 * sol.X_new, axis=0)
-    return p._replace(lam=sol.lam_new, E=E_new, Y=Y_new, T=E_new - Y_new - R0)
+    T = E_new - Y_new - R0
+    if p.beta is not None:  # less the intermediate inputs
+        T = T - (1.0 - p.beta) * jnp.sum((1.0 - p.nu)[None, :] * sol.X_new, axis=1)
+    return p._replace(lam=sol.lam_new, E=E_new, Y=Y_new, T=T)
 
 
 def solve(
