@@ -24,6 +24,7 @@ import pandas as pd
 from blocs.errors import InputError
 
 from . import sectors as sec
+from .baseline import us_mfn_baseline
 from .record import EU27, TariffsInForce, icio_row, icio_weights, world_us_imports
 from .timeline import is_in_force, load_timeline
 
@@ -318,22 +319,23 @@ def _options(date: dt.date | str, **kw: Any) -> _Options:
 _CACHE: dict[str, dict[str, Any]] = {}
 
 
-def _sector_rates(o: _Options) -> dict[str, Any]:
+def _sector_rates(o: _Options, mfn_baseline: str = "icio2022") -> dict[str, Any]:
     """Cached :func:`_compile_all` (options hold mappings, so the key is their repr)."""
-    key = repr(sorted(_assumptions(o).items()))
+    key = repr((mfn_baseline, sorted(_assumptions(o).items())))
     if key not in _CACHE:
         if len(_CACHE) > 64:
             _CACHE.clear()
-        _CACHE[key] = _compile_all(o)
+        _CACHE[key] = _compile_all(o, mfn_baseline)
     return _CACHE[key]
 
 
-def _compile_all(o: _Options) -> dict[str, Any]:
+def _compile_all(o: _Options, mfn_baseline: str = "icio2022") -> dict[str, Any]:
     """Rates (by sector) for every icio2022 economy and every world2023 economy outside it.
 
-    Baseline MFN rates for ``total_floor``: the economy's own icio2022 US tariffs, ROW's for
-    economies outside icio2022.
+    Baseline MFN rates for ``total_floor``: the economy's own US tariffs in
+    :func:`~blocs.data.us_tariffs.baseline.us_mfn_baseline`, ROW's outside icio2022.
     """
+    base = us_mfn_baseline(mfn_baseline)
     rows = _in_force_rows(o)
     data = icio_weights()
     codes = set(data["iso3"]) | set(world_us_imports())
@@ -342,7 +344,7 @@ def _compile_all(o: _Options) -> dict[str, Any]:
     for c in sorted(codes):
         if c == "ROW":
             continue
-        mfn = data["imp_tariff"][icio_row(c)]
+        mfn = base[icio_row(c)]
         rates[c], ids[c], u = _compile_exporter(c, rows, mfn, o)
         used |= u
     # ROW of icio2022: world2023 economies outside icio2022, weighted by US imports (2023)
@@ -529,18 +531,22 @@ def effective_us_tariff_rate(
     usmca_share: Mapping[str, Mapping[str, float]] | None = None,
     usmca_us_content: float | None = None,
     china_301: Mapping[str, float] | None = None,
+    mfn_baseline: str = "corrected",
 ) -> float:
     """The US import-weighted effective tariff rate on ``date``, in percent.
 
-    Pre-substitution: the tariffs in force (icio2022 baseline MFN rates plus the additional
-    rates of :func:`us_tariffs_in_force`) averaged over all US goods imports with icio2022's
-    2022 weights (every exporter, ROW included, the 27 goods sectors; services are not
-    tariffed and not counted). ``include_baseline=False`` gives the additional part only.
-    Other arguments as in :func:`us_tariffs_in_force`.
+    Pre-substitution: the tariffs in force (baseline MFN rates plus the additional rates of
+    :func:`us_tariffs_in_force`, ``total_floor`` netted against the same baseline) averaged
+    over all US goods imports with icio2022's 2022 weights (every exporter, ROW included, the
+    27 goods sectors; services are not tariffed and not counted). ``mfn_baseline``:
+    ``"corrected"`` (icio2022's US tariffs with the C10T12 aggregation artifact replaced by
+    cp2015's food rate, :mod:`blocs.data.us_tariffs.baseline`) or ``"icio2022"`` (as shipped).
+    ``include_baseline=False`` gives the additional part only. Other arguments as in
+    :func:`us_tariffs_in_force`.
 
     Example:
         >>> round(effective_us_tariff_rate("2024-12-31"), 1)
-        6.6
+        4.6
     """
     o = _options(
         date,
@@ -552,8 +558,8 @@ def effective_us_tariff_rate(
         usmca_us_content=usmca_us_content,
         china_301=china_301,
     )
-    comp = _sector_rates(o)
-    data = icio_weights()
+    comp = _sector_rates(o, mfn_baseline)
+    data, base = icio_weights(), us_mfn_baseline(mfn_baseline)
     goods = len(sec.GOODS)
     total = num = 0.0
     for i, c in enumerate(data["iso3"]):
@@ -562,7 +568,7 @@ def effective_us_tariff_rate(
         w = data["imp_value"][i, :goods]
         t = comp["rates"][c][:goods]
         if include_baseline:
-            t = t + data["imp_tariff"][i, :goods]
+            t = t + base[i, :goods]
         num += float(w @ t)
         total += float(w.sum())
     return 100.0 * num / total
