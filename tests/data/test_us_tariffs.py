@@ -325,7 +325,9 @@ def test_effective_rate_measured_values():
     assert effective_us_tariff_rate("2024-12-31") == pytest.approx(4.55, abs=0.01)
     assert effective_us_tariff_rate("2025-08-07") == pytest.approx(19.76, abs=0.01)
     assert effective_us_tariff_rate("2026-02-20") == pytest.approx(17.37, abs=0.01)
-    assert effective_us_tariff_rate("2026-02-20", ieepa_voided=True) == pytest.approx(8.73, abs=0.01)
+    assert effective_us_tariff_rate("2026-02-20", ieepa_voided=True) == pytest.approx(
+        8.73, abs=0.01
+    )
     raw = effective_us_tariff_rate("2024-12-31", mfn_baseline="icio2022")
     assert raw == pytest.approx(6.61, abs=0.01)
 

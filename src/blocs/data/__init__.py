@@ -2,6 +2,8 @@
 
 - :func:`load_world2023`: 194 economies, 2023 (BACI flows, WDI GDP, April-2025 US tariffs).
 - :func:`load_economy`: the user's long flow table (CSV or Parquet) and countries table.
+- :func:`load_icio2022_one_sector`: icio2022 summed over sectors (``icio2022-agg``; 81
+  economies, Taiwan included) for one-sector runs.
 - :func:`load_dataset`: an embedded data set by name (:data:`DATASETS`); multi-sector
   loaders are in :mod:`blocs.data.multisector`.
 - :func:`us_tariffs_2025_04`: the April-2025 US tariffs a data set carries per country.
@@ -23,6 +25,7 @@ import pandas as pd
 
 from blocs.data import multisector
 from blocs.data.files import data_path, read_table
+from blocs.data.icio2022_agg import ICIO2022_AGG, load_icio2022_one_sector
 from blocs.economy import Economy, economy_from_tables
 from blocs.errors import DataError
 
@@ -32,13 +35,14 @@ __all__ = [
     "data_path",
     "load_dataset",
     "load_economy",
+    "load_icio2022_one_sector",
     "load_world2023",
     "read_table",
     "us_tariffs_2025_04",
 ]
 
 #: Names of the embedded data sets (the ``dataset`` of the economies their loaders build).
-DATASETS = ("world2023", "icio2022", "cp2015")
+DATASETS = ("world2023", "icio2022", "cp2015", ICIO2022_AGG)
 #: The countries-table column of the US tariffs announced in April 2025 (world2023 has it).
 US_TARIFF_2025_COLUMN = "us_tariff_2025_04"
 
@@ -111,7 +115,8 @@ def load_economy(
 
 
 def load_dataset(name: str, *, elasticities: str | None = None) -> Any:
-    """An embedded data set by name: ``world2023`` (one sector), ``icio2022``, ``cp2015``.
+    """An embedded data set by name: ``world2023`` (one sector), ``icio2022``, ``cp2015``,
+    ``icio2022-agg`` (one sector).
 
     ``elasticities``: the set of sectoral trade elasticities icio2022 carries (default: its
     loader's).
@@ -124,6 +129,8 @@ def load_dataset(name: str, *, elasticities: str | None = None) -> Any:
         return multisector.load_icio2022(elasticities)
     if name == "cp2015":
         return multisector.load_cp2015()
+    if name == ICIO2022_AGG:
+        return load_icio2022_one_sector()
     raise DataError(f"unknown data set {name!r}; embedded data sets: {', '.join(DATASETS)}")
 
 

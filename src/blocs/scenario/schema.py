@@ -90,7 +90,8 @@ class DataSpec(BaseModel):
 
 
 #: Embedded data sets and the model each uses by default.
-DATA_MODELS = {"world2023": "imls", "icio2022": "caliendo_parro", "cp2015": "caliendo_parro"}
+DATA_MODELS = {"world2023": "imls", "icio2022": "caliendo_parro", "cp2015": "caliendo_parro",
+               "icio2022-agg": "imls"}  # fmt: skip
 
 
 class ScenarioHeader(BaseModel):
