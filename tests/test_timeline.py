@@ -22,6 +22,7 @@ from blocs.data.us_tariffs import (
     us_tariffs_in_force,
 )
 from blocs.errors import ScenarioError
+from blocs.report import write_report
 from blocs.report.timeline import timeline_section, write_timeline_report
 from blocs.run import run_scenario
 from blocs.scenario import (
@@ -310,3 +311,14 @@ def test_cli_timeline(tmp_path, timeline):
     assert len(out) == 8 and set(out.data) == {"world2023"}
     bad = CliRunner().invoke(app, ["timeline", "--data", "cp2015"])
     assert bad.exit_code == 2 and "--data" in bad.output
+
+
+def test_run_report_of_a_regime_has_the_timeline_section(tmp_path):
+    """`blocs run --report` on a `[us_tariffs]` scenario places it on the timeline."""
+    run = run_scenario("us-2025-08-07-world")
+    page = write_report(run, tmp_path / "r").read_text()
+    assert "US tariff regimes, 2025-2026" in page and "blocs timeline --report" in page
+    assert f"{effective_us_tariff_rate('2025-08-07'):.1f} %" in page
+    assert "Geneva truce" in page and "IEEPA ruling" not in page
+    plain = write_report(run_scenario("liberation-day"), tmp_path / "p").read_text()
+    assert "US tariff regimes, 2025-2026" not in plain

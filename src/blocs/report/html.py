@@ -31,6 +31,7 @@ from blocs.io import atomic_write_bytes
 from blocs.models.registry import get_model, model_for
 from blocs.report import figures as F
 from blocs.report.page import CSS, escape, html_table, img_tag, list_and, num_td
+from blocs.report.timeline import regime_section
 
 if TYPE_CHECKING:
     from blocs.run import Run
@@ -418,6 +419,7 @@ def render_html(
         "<h3>By importer</h3>",
         _tariff_table(run),
         "</section>",
+        regime_section(run.scenario),
         "<section><h2>All economies</h2>",
         "<p class='notes'>Sorted by the change in real income. Trade deficit: change of "
         "imports minus exports (customs value), relative to its baseline absolute value. "

@@ -26,12 +26,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from blocs.data.us_tariffs import effective_us_tariff_rate
 from blocs.errors import InputError
 from blocs.io import atomic_write_bytes, atomic_write_text
+from blocs.scenario import Scenario
 from blocs.timeline import EVENTS, REAL_INCOME_ROWS, Timeline
 
 __all__ = [
     "CHART_ROWS",
+    "regime_section",
     "render_timeline_html",
     "timeline_figure",
     "timeline_png",
@@ -195,3 +198,29 @@ def write_timeline_report(timeline: Timeline, out_dir: str | Path, *, dpi: int =
     page = out / "timeline.html"
     atomic_write_text(page, render_timeline_html(timeline, images))
     return page
+
+
+def regime_section(scenario: Scenario) -> str:
+    """For a scenario with ``[us_tariffs]``: an HTML ``<section>`` placing its date on the
+    2025-2026 timeline (the US effective tariff rate then, the events up to it) and pointing
+    to ``blocs timeline``, which solves every regime; ``""`` for any other scenario."""
+    ust = scenario.us_tariffs
+    if ust is None:
+        return ""
+    day = ust.on()
+    rate = effective_us_tariff_rate(day, **ust.compiler_options())
+    past = "".join(
+        f"<li>{d.isoformat()}: {html.escape(label)}</li>" for d, label in EVENTS.items() if d <= day
+    )
+    return (
+        "<section><h2>US tariff regimes, 2025-2026</h2>"
+        f"<p>This run starts from the US tariffs in force on {day.isoformat()} "
+        f"(IEEPA: {html.escape(ust.ieepa)}); their US import-weighted effective tariff rate is "
+        f"{rate:.1f} % (pre-substitution, all goods imports, icio2022 2022 weights; "
+        "docs/us_tariffs.md).</p>"
+        + (f"<p>Events up to that date:</p><ul>{past}</ul>" if past else "")
+        + "<p class='note'>The path through every regime (both data sets, retaliation on and "
+        "off, the IEEPA-upheld counterfactual) is <code>blocs timeline --report DIR</code>, "
+        "which writes this section's full version with its chart (docs/timeline.md).</p>"
+        "</section>"
+    )
