@@ -13,7 +13,7 @@ Example:
     >>> tl = solve_timeline(data=("world2023",), retaliation=(False,), upheld_path=False)
     >>> row = tl.table.set_index("regime").loc["us-2025-08-07"]
     >>> round(float(row.effective_tariff_pct), 1), row.status
-    (21.7, 'converged')
+    (19.8, 'converged')
 """
 
 from __future__ import annotations
