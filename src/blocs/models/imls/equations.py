@@ -294,8 +294,9 @@ def conditions(g: Aggregates, p: Params, st: Any) -> jax.Array:
     return jnp.concatenate([r1, r3])
 
 
-def numeraire(g: Aggregates, p: Params, rule: str) -> jax.Array:
-    """The numeraire condition (zero when it holds)."""
+def numeraire(g: Any, p: Params, rule: str) -> jax.Array:
+    """The numeraire condition (zero when it holds); ``g`` has ``P_hat``, ``w_hat``, ``wLY``
+    (the aggregates of either one-sector variant)."""
     if rule == "price_index":
         return jnp.sum((g.P_hat - 1.0) * p.E) / jnp.sum(p.E)
     if rule == "wage_index":

@@ -138,6 +138,7 @@ def initial_unknowns(p: Params) -> jax.Array:
 
 def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: SolverResult) -> Solution:
     """The :class:`Solution` at unknowns ``x`` (``res``: the solver's)."""
+    o: Any
     if p.beta is None:
         n = p.E.shape[0]
         g = aggregates(x, p, policy, st.deficits)
