@@ -184,6 +184,7 @@ def run_scenario(
             {"rule": r.where, "kind": r.rule, "rate": float(r.rate)} for r in resolution.rates
         ],
         "tariffs_in_force": provenance_json(resolution.provenance),
+        "estimates": [{"rule": w, **e.manifest()} for w, e in resolution.estimates],
         "data": {
             "source": economy.source,
             "countries": economy.n,

@@ -156,6 +156,14 @@ def sweep(
             "lognormal(0, sd), e.g. 0.1",
         ),
     ] = None,
+    estimate_draws: Annotated[
+        bool,
+        typer.Option(
+            "--estimate-draws",
+            help="draw the partial effects the scenario takes from estimate.json files from "
+            "their sampling distribution (normal, estimated covariance), per draw",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="seed of the random draws")] = 0,
     grid: Annotated[
         list[str] | None,
@@ -212,6 +220,8 @@ def sweep(
       blocs sweep liberation-day-icio --elasticity-sets all
 
       blocs sweep liberation-day-icio --draws 200 --theta-sector-lognormal-sd 0.2
+
+      blocs sweep eu-enlargement.toml --draws 500 --eps-lognormal-sd 0.25 --estimate-draws
     """
     with handle_errors():
         check_solver(tol, max_steps)
@@ -240,14 +250,17 @@ def sweep(
                 if not (math.isfinite(sd) and sd > 0):
                     raise InputError(f"{flag} {sd}: must be a finite number > 0")
                 dist[key] = sw.LogNormal(mean=0.0, sd=sd)
-        if draws and not dist:
+        if draws and not dist and not estimate_draws:
             raise InputError(
                 f"--draws {draws}: say what to draw, e.g. --eps-lognormal-sd 0.25 "
                 "(trade elasticity) or --kappa-uniform 0,1 (labour supply); on multi-sector "
-                "scenarios --theta-lognormal-sd 0.2 and/or --theta-sector-lognormal-sd 0.1"
+                "scenarios --theta-lognormal-sd 0.2 and/or --theta-sector-lognormal-sd 0.1; "
+                "--estimate-draws for partial effects taken from estimates"
             )
-        if dist and not draws:
-            raise InputError("a distribution option needs --draws N (e.g. --draws 1000)")
+        if (dist or estimate_draws) and not draws:
+            raise InputError(
+                "a distribution option or --estimate-draws needs --draws N (e.g. --draws 1000)"
+            )
         grid_dict = parse_grid(grid)
         if elasticity_sets is not None:
             grid_dict["elasticities"] = [s.strip() for s in elasticity_sets.split(",") if s]
@@ -258,6 +271,7 @@ def sweep(
             "grid": grid_dict,
             "draws": draws,
             "distributions": dist,
+            "partial_effect_draws": estimate_draws,
             "seed": seed,
             "percentiles": qs,
             "tol": tol,

@@ -10,74 +10,23 @@ with the estimated (cluster-robust) covariance, for Monte Carlo bands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from blocs.errors import InputError
-from blocs.estimate.result import GravityEstimate, read_estimate
+from blocs.scenario.estimates import (
+    EstimatedEffect,
+    GravityEstimate,
+    check_converged,
+    partial_effect_from_estimate,
+    read_estimate,
+)
 
 __all__ = ["PartialEffect", "draw_partial_effects", "partial_effect_from_estimate"]
 
-
-@dataclass(frozen=True)
-class PartialEffect:
-    """One term of an estimate: point value, variance, and where it came from."""
-
-    term: str
-    value: float
-    variance: float
-    path: str
-    sha256: str
-    formula: str
-
-    @property
-    def se(self) -> float:
-        return float(np.sqrt(self.variance))
-
-    def manifest(self) -> dict[str, object]:
-        """What a run records: the file, its checksum, the term and the values used."""
-        return {
-            "estimate": self.path,
-            "estimate_sha256": self.sha256,
-            "term": self.term,
-            "value": self.value,
-            "variance": self.variance,
-            "formula": self.formula,
-        }
-
-
-def _usable(est: GravityEstimate, where: str) -> None:
-    if not est.converged:
-        raise InputError(
-            f"{where}: the estimate did not converge; re-estimate (e.g. with a larger "
-            "--maxiter) before using its coefficients"
-        )
-
-
-def partial_effect_from_estimate(path: str | Path, term: str) -> PartialEffect:
-    """The coefficient of ``term`` in the ``estimate.json`` at ``path`` (or its folder).
-
-    Raises :class:`~blocs.errors.InputError` if the file is missing or malformed, the term
-    is not in it (the message suggests the closest), or the estimate did not converge.
-    """
-    est, sha = read_estimate(path)
-    p = Path(path)
-    where = str(p / "estimate.json" if p.is_dir() else p)
-    _usable(est, where)
-    i = est.index(term)
-    variance = float(est.cov[i, i])
-    if not np.isfinite(est.coefficients[i]) or not np.isfinite(variance):
-        raise InputError(f"{where}: term {term!r} has no finite estimate or variance")
-    return PartialEffect(
-        term=term,
-        value=float(est.coefficients[i]),
-        variance=variance,
-        path=where,
-        sha256=sha,
-        formula=est.formula,
-    )
+#: One term of an estimate (value, variance, checksum): :class:`EstimatedEffect`.
+PartialEffect = EstimatedEffect
 
 
 def draw_partial_effects(
@@ -95,7 +44,7 @@ def draw_partial_effects(
     """
     if isinstance(estimate, (str, Path)):
         estimate, _ = read_estimate(estimate)
-    _usable(estimate, "estimate")
+    check_converged(estimate, "estimate")
     if isinstance(terms, str):
         terms = [terms]
     terms = list(terms)

@@ -25,6 +25,7 @@ from blocs.data.multisector import cp2015_nafta_tariffs
 from blocs.errors import InputError, ScenarioError
 from blocs.models.base import Policy
 from blocs.models.registry import get_model
+from blocs.scenario.estimates import EstimatedEffect
 from blocs.scenario.groups import countries, resolve_sectors
 from blocs.scenario.in_force import in_force_ops
 from blocs.scenario.program import (
@@ -43,7 +44,7 @@ from blocs.scenario.program import (
     resolve,
 )
 from blocs.scenario.rates import us_tariffs_2025
-from blocs.scenario.schema import Scenario
+from blocs.scenario.schema import Scenario, estimated_effects
 
 __all__ = ["compile_policy", "compile_scenario"]
 
@@ -109,7 +110,18 @@ def _tariff_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[
     return ops
 
 
-def _agreement_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[Any]:
+def _partial_effect(where: str, mask: np.ndarray, value: Any, multiply: bool,
+                    effects: dict[str, EstimatedEffect]) -> PartialEffect:  # fmt: skip
+    """A number, or the estimate's term read for the rule ``where`` (with its identity)."""
+    source = effects.get(where)
+    if source is not None:
+        return PartialEffect(where, mask, source.value, multiply=multiply, source=source)
+    return PartialEffect(where, mask, float(value), multiply=multiply)
+
+
+def _agreement_ops(
+    sc: Scenario, economy: Any, sectors: Any, shape: tuple, effects: dict[str, EstimatedEffect]
+) -> list[Any]:
     ops: list[Any] = []
     n = shape[0]
     for k, ag in enumerate(sc.agreements):
@@ -127,14 +139,16 @@ def _agreement_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> li
         if ag.partial_effect is not None:
             pairs = inside.copy()
             pairs[np.arange(n), np.arange(n), :] = False
-            ops.append(PartialEffect(where, pairs, float(ag.partial_effect), multiply=True))
+            ops.append(_partial_effect(where, pairs, ag.partial_effect, True, effects))
         if ag.external_tariff is not None:
             outside = [i for i in range(n) if i not in set(mem)]
             ops.append(Set(where, _mask(shape, outside, mem, sec), float(ag.external_tariff)))
     return ops
 
 
-def _trade_cost_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[Any]:
+def _trade_cost_ops(
+    sc: Scenario, economy: Any, sectors: Any, shape: tuple, effects: dict[str, EstimatedEffect]
+) -> list[Any]:
     ops: list[Any] = []
     n = shape[0]
     for k, tc in enumerate(sc.trade_costs):
@@ -147,7 +161,7 @@ def _trade_cost_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> l
             mask |= np.swapaxes(mask, 0, 1)
         mask[np.arange(n), np.arange(n), :] = False
         if tc.partial_effect is not None:
-            ops.append(PartialEffect(where, mask, float(tc.partial_effect), multiply=False))
+            ops.append(_partial_effect(where, mask, tc.partial_effect, False, effects))
         else:
             ops.append(CostChange(where, mask, float(tc.change)))  # type: ignore[arg-type]
     return ops
@@ -176,7 +190,8 @@ def compile_scenario(sc: Scenario, economy: Any) -> PolicyProgram:
 
     Raises:
         ScenarioError: unknown names, rules that cannot apply to this data, tariffs
-            <= -100 % (checked on the concrete operations).
+            <= -100 % (checked on the concrete operations), a partial effect's estimate
+            file missing, not converged or without the term.
     """
     model = get_model(sc.kind)
     sectors = model.sectors(economy)
@@ -186,11 +201,12 @@ def compile_scenario(sc: Scenario, economy: Any) -> PolicyProgram:
         t0 = t0[:, :, None]
     shape = (n, n, t0.shape[2])
     first, provenance = in_force_ops(sc, economy, shape)
+    effects = dict(estimated_effects(sc))  # rule -> the estimate's term (read, checked)
     ops = [
         *first,
         *_tariff_ops(sc, economy, sectors, shape),
-        *_agreement_ops(sc, economy, sectors, shape),
-        *_trade_cost_ops(sc, economy, sectors, shape),
+        *_agreement_ops(sc, economy, sectors, shape, effects),
+        *_trade_cost_ops(sc, economy, sectors, shape, effects),
         *_retaliation_ops(sc, economy, sectors),
     ]
     program = PolicyProgram(

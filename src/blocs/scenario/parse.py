@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from blocs.errors import ScenarioError, closest
 from blocs.scenario.groups import load_groups_file
-from blocs.scenario.schema import Scenario, model_options, validation_message
+from blocs.scenario.schema import Scenario, estimated_effects, model_options, validation_message
 
 __all__ = ["builtin_scenarios", "load_scenario", "parse_scenario", "validation_message"]
 
@@ -54,6 +54,7 @@ def parse_scenario(
             "or a [us_tariffs] table whose date it then takes"
         )
     sc = sc.model_copy(update={"base_dir": str(base_dir), "path": path})
+    estimated_effects(sc)  # partial effects from estimate files: present, converged, term known
     extra: dict[str, list[str]] = {}
     env_file = os.environ.get("BLOCS_GROUPS")
     if env_file:

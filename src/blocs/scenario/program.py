@@ -30,9 +30,11 @@ import numpy as np
 
 from blocs.errors import ScenarioError
 from blocs.models.base import Model, Policy
+from blocs.scenario.estimates import EstimatedEffect
 
 __all__ = [
     "Add",
+    "Betas",
     "Cap",
     "ClosedFormTariff",
     "CostChange",
@@ -113,12 +115,16 @@ class PartialEffect:
     """A gravity partial effect ``beta``: ``d_hat = exp(-beta / eps_s)`` on ``mask``.
 
     ``multiply``: multiplies the current ``d_hat`` (agreements); else sets it (trade costs).
+    ``source``: the estimate's term ``beta`` comes from (``partial_effect = { estimate = ...,
+    term = ... }``), None for a number typed in the scenario; :func:`resolve` can replace
+    ``beta`` by a draw of that term (``betas``).
     """
 
     where: str
     mask: np.ndarray
     beta: float
     multiply: bool
+    source: EstimatedEffect | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +163,10 @@ class OptimalResponse:
     numerical: bool = False
 
 
+#: ``{(estimate sha256, term): beta}``: values replacing the estimated partial effects of a
+#: program (:attr:`EstimatedEffect.key`), e.g. a sweep's draws from the sampling distribution.
+Betas = Mapping[tuple[str, str], Any]
+
 #: Operations whose result depends on a model's parameters.
 PARAMETRIC = (ClosedFormTariff, PartialEffect, OptimalResponse)
 
@@ -185,6 +195,15 @@ class PolicyProgram:
         return any(isinstance(op, PARAMETRIC) for op in self.ops)
 
     @property
+    def estimates(self) -> tuple[tuple[str, EstimatedEffect], ...]:
+        """``(rule, effect)`` of every partial effect taken from an estimate, in order."""
+        return tuple(
+            (op.where, op.source)
+            for op in self.ops
+            if isinstance(op, PartialEffect) and op.source is not None
+        )
+
+    @property
     def needs_response(self) -> bool:
         """Whether the program asks for an optimal response."""
         return any(isinstance(op, OptimalResponse) for op in self.ops)
@@ -206,11 +225,14 @@ class Resolution(NamedTuple):
         rates: the rates computed for requests (closed forms, optimal responses).
         provenance: the program's :attr:`PolicyProgram.provenance` (records of the tariffs
             in force it started from).
+        estimates: the program's :attr:`PolicyProgram.estimates` (``(rule, effect)`` of the
+            partial effects read from estimate files; the point values, not ``betas``).
     """
 
     policy: Policy
     rates: tuple[ResolvedRate, ...]
     provenance: Mapping[str, Any] = MappingProxyType({})
+    estimates: tuple[tuple[str, EstimatedEffect], ...] = ()
 
 
 def _concrete(x: Any) -> bool:
@@ -240,11 +262,14 @@ def resolve(
     params: Any = None,
     *,
     respond: Respond | None = None,
+    betas: Betas | None = None,
 ) -> Resolution:
     """Run ``program`` with ``model``'s calibrated ``params`` (traceable in ``params``).
 
     ``model``/``params`` may be omitted when the program needs no parameters. ``respond``
-    computes a numerical best response where the model has no closed form.
+    computes a numerical best response where the model has no closed form. ``betas``
+    (traceable too) replaces the partial effects taken from estimates, keyed by
+    :attr:`EstimatedEffect.key`; keys the program does not use are an error.
 
     Raises:
         ScenarioError: a request the model cannot resolve, or a tariff <= -100 %.
@@ -255,6 +280,7 @@ def resolve(
     if program.needs_parameters and (model is None or params is None):
         raise ScenarioError("this policy depends on model parameters: pass model and params")
     eps = None if model is None or params is None else model.elasticities(params)
+    beta_of = _beta_source(program, betas)
     for op in program.ops:
         if isinstance(op, Set):
             t = jnp.where(op.mask, jnp.broadcast_to(jnp.asarray(op.value, dtype=float), t.shape), t)
@@ -280,7 +306,7 @@ def resolve(
             _check(t, op.mask, op.where, "OPTIMAL rate")
         elif isinstance(op, PartialEffect):
             assert eps is not None
-            value = jnp.broadcast_to(-op.beta / eps[None, None, :], t.shape)
+            value = jnp.broadcast_to(-beta_of(op) / eps[None, None, :], t.shape)
             log_d = jnp.where(op.mask, log_d + value if op.multiply else value, log_d)
         elif isinstance(op, CostChange):
             log_d = jnp.where(op.mask, jnp.log(op.factor), log_d)
@@ -300,7 +326,28 @@ def resolve(
         policy = Policy(t=t[:, :, 0], d_hat=d_hat[:, :, 0])
     else:
         policy = Policy(t=t, d_hat=d_hat)
-    return Resolution(policy, tuple(rates), program.provenance)
+    return Resolution(policy, tuple(rates), program.provenance, program.estimates)
+
+
+def _beta_source(program: PolicyProgram, betas: Betas | None) -> Callable[[PartialEffect], Any]:
+    """``beta(op)``: the op's own ``beta``, or its estimate term's value in ``betas``."""
+    if not betas:
+        return lambda op: op.beta
+    known = {effect.key for _, effect in program.estimates}
+    unknown = [k for k in betas if k not in known]
+    if unknown:
+        raise ScenarioError(
+            f"betas: {', '.join(repr(k[1]) for k in unknown)} (estimate "
+            f"{unknown[0][0][:12]}...) is not a partial effect of this program; its "
+            f"estimated terms: {', '.join(sorted({k[1] for k in known})) or '(none)'}"
+        )
+
+    def beta(op: PartialEffect) -> Any:
+        if op.source is not None and op.source.key in betas:
+            return betas[op.source.key]
+        return op.beta
+
+    return beta
 
 
 def _closed_form(model: Model, params: Any, importer: int, where: str, convention: str) -> Any:

@@ -52,6 +52,7 @@ from blocs.data.us_tariffs import latest_date
 from blocs.errors import ScenarioError, closest
 from blocs.models.caliendo_parro import CaliendoParro
 from blocs.models.registry import MODELS, get_model
+from blocs.scenario.estimates import EstimateRef, PartialEffectValue, estimated_effects
 
 #: The multi-sector model's options under their former name.
 MultiSectorOptions = CaliendoParro
@@ -64,6 +65,7 @@ __all__ = [
     "SPECIAL_RATES",
     "Agreement",
     "DataSpec",
+    "EstimateRef",
     "MultiSectorOptions",
     "Retaliation",
     "RetaliationInForce",
@@ -74,6 +76,7 @@ __all__ = [
     "UsTariffsInForce",
     "Variant",
     "check_tariff",
+    "estimated_effects",
     "in_force_date",
     "model_options",
     "validation_message",
@@ -210,11 +213,12 @@ class TradeCostRule(_Rule):
     """An iceberg trade-cost shock from ``exporters`` to ``importers``.
 
     ``partial_effect``: the gravity partial effect ``b``; the baseline share of each pair is
-    multiplied by ``exp(b)`` before renormalising, i.e. ``d_hat = exp(-b / eps)``.
+    multiplied by ``exp(b)`` before renormalising, i.e. ``d_hat = exp(-b / eps)``; a number,
+    or a term of an estimate: ``{ estimate = "est/estimate.json", term = "fta" }``.
     ``change``: ``d_hat`` directly (0.9 = trade costs fall by 10 %).
     """
 
-    partial_effect: float | None = None
+    partial_effect: PartialEffectValue = None
     change: float | None = Field(None, gt=0)
     symmetric: bool = False
 
@@ -223,7 +227,8 @@ class Agreement(BaseModel):
     """A trade agreement among ``members``.
 
     ``free_trade``: tariffs among members go to zero. ``partial_effect``: a gravity partial
-    effect on trade among members (trade costs fall, as in validation C). ``external_tariff``:
+    effect on trade among members (trade costs fall, as in validation C): a number, or a term
+    of an estimate, ``{ estimate = "est/estimate.json", term = "fta" }``. ``external_tariff``:
     a common tariff the members levy on everyone else (applied to ``sectors`` if given).
     """
 
@@ -231,7 +236,7 @@ class Agreement(BaseModel):
     members: list[str] = Field(min_length=1)
     name: str = ""
     free_trade: bool = True
-    partial_effect: float | None = None
+    partial_effect: PartialEffectValue = None
     external_tariff: float | None = None
     sectors: list[str] | None = None
     note: str = ""

@@ -36,10 +36,13 @@ from blocs.models.base import Model, Policy
 from blocs.scenario import PolicyProgram, Scenario, compile_scenario, economy_for, resolve
 from blocs.sweep.spec import (
     ELASTICITY_FACTORS,
+    EstimateGroup,
     SweepSpec,
     draw_parameters,
+    estimate_groups,
     model_of,
     option_updates,
+    partial_effect_betas,
     theta_factors,
 )
 from blocs.sweep.store import spec_hash
@@ -60,6 +63,8 @@ class Draw:
         elasticity: the draw's elasticities, shape (S,), when factors are drawn; else None.
         params: the calibrated ``Params``; None if calibrating failed (e.g. a balanced
             baseline that did not converge): the draw then counts as failed.
+        betas: the draw's partial effects from estimates, ``{(sha256, term): beta}``, when
+            ``partial_effect_draws``; else None (the estimates' point values).
     """
 
     prm: Mapping[str, Any]
@@ -68,6 +73,7 @@ class Draw:
     options: Any
     elasticity: np.ndarray | None
     params: Any
+    betas: Mapping[tuple[str, str], float] | None = None
 
 
 @dataclasses.dataclass
@@ -84,6 +90,7 @@ class Context:
     params_axes: Any = dataclasses.field(init=False)  # vmap axes: 0 varies, None shared
     policy_axes: Any = dataclasses.field(init=False)
     x0: jax.Array | None = None  # Newton start of every draw (see _start)
+    estimates: tuple[EstimateGroup, ...] = ()  # drawn partial effects (partial_effect_draws)
     axes_key: tuple[Any, ...] = dataclasses.field(init=False)  # what the compilation depends on
 
     def economy_at(self, grid: Mapping[str, Any]) -> Any:
@@ -113,6 +120,8 @@ def context(spec: SweepSpec) -> Context:
 def _build_context(spec: SweepSpec) -> Context:
     sc = spec.load_scenario()
     ctx = Context(spec, model_of(sc), sc, {"{}": economy_for(sc)}, {})
+    if spec.partial_effect_draws:
+        ctx.estimates = estimate_groups(sc)
     ctx.central = make_draw(ctx, {"draw": -1, "grid_point": -1, "replicate": -1}, central=True)
     probe = make_draw(ctx, _probe_parameters(spec, ctx.central))
     if probe.params is None:
@@ -185,11 +194,14 @@ def make_draw(ctx: Context, prm: Mapping[str, Any], *, central: bool = False) ->
         elasticity = base * theta_factors(spec, prm, len(base))
     if central:
         return Draw(prm, sc, economy, options, None, model.calibrate(economy, options))
+    betas = None
+    if ctx.estimates and spec.draws:
+        betas = partial_effect_betas(spec, ctx.estimates, int(prm["replicate"]))
     try:
         params = model.calibrate(economy, options, elasticity=elasticity)
     except ConvergenceError:
         params = None
-    return Draw(prm, sc, economy, options, elasticity, params)
+    return Draw(prm, sc, economy, options, elasticity, params, betas)
 
 
 def _base_elasticities(ctx: Context, grid: Mapping[str, Any], economy: Any, options: Any) -> Any:
@@ -229,7 +241,7 @@ def compiled_policy(spec: SweepSpec, central: Draw, probe: Draw) -> Callable[[Dr
     def policy_for(draw: Draw) -> Policy:
         if draw.params is None:  # calibration failed: the draw is reported as failed
             return central_policy
-        return resolve(program(draw.economy), model, draw.params).policy
+        return resolve(program(draw.economy), model, draw.params, betas=draw.betas).policy
 
     return policy_for
 
@@ -385,6 +397,8 @@ def _frame(ctx: Context, d: Draw, eq: Any) -> pd.DataFrame:
     sp = model.sweep_parameters
     for key in sp.grid:
         frame[key] = getattr(d.options, key)
+    for (_, term), beta in (d.betas or {}).items():
+        frame[f"beta_{term}"] = beta
     if any(k in sp.random for k in ELASTICITY_FACTORS):
         theta = model.elasticities(d.params if d.params is not None else ctx.central.params)
         frame["theta_scale"] = float(d.prm.get("theta_scale", 1.0))

@@ -3,8 +3,10 @@
 Draw ``d`` is grid point ``g = d // R`` (the last grid key varies fastest) and replicate
 ``r = d % R`` (``R = max(draws, 1)``). Replicate ``r`` takes its random numbers from
 ``numpy.random.default_rng([seed, r])`` in the order of :data:`RANDOM_PARAMETERS`, and the
-``S`` factors of ``theta_sector`` from ``default_rng([seed, r, 1])``: the numbers depend on
-``(seed, r)`` only, never on chunking or backend, and every grid point sees the same ones.
+``S`` factors of ``theta_sector`` from ``default_rng([seed, r, 1])``, and the partial effects
+drawn from estimates (``partial_effect_draws``) from ``default_rng([seed, r, 2])``: the numbers
+depend on ``(seed, r)`` only, never on chunking or backend, and every grid point sees the same
+ones.
 
 Which keys a scenario may sweep is declared by its model
 (:attr:`blocs.models.base.Model.sweep_parameters`).
@@ -12,6 +14,7 @@ Which keys a scenario may sweep is declared by its model
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -21,9 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from blocs.data.multisector import ICIO2022_ELASTICITIES
 from blocs.errors import InputError, closest
+from blocs.estimate import GravityEstimate, draw_partial_effects, read_estimate
 from blocs.models.base import Model
 from blocs.models.registry import MODELS, get_model
 from blocs.scenario import Scenario, load_scenario
+from blocs.scenario.schema import estimated_effects
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = [
@@ -31,13 +36,16 @@ __all__ = [
     "ELASTICITY_FACTORS",
     "RANDOM_PARAMETERS",
     "Distribution",
+    "EstimateGroup",
     "LogNormal",
     "SweepSpec",
     "Uniform",
     "draw_parameters",
+    "estimate_groups",
     "make_spec",
     "model_of",
     "option_updates",
+    "partial_effect_betas",
     "theta_factors",
 ]
 
@@ -131,6 +139,11 @@ class SweepSpec(BaseModel):
             replicate: ``trade_elasticity``, ``labour_supply_elasticity`` (one-sector);
             ``theta_scale``, ``theta_sector`` (multi-sector: factors on ``theta``, e.g.
             ``LogNormal(mean=0, sd=0.2)`` for a median of 1).
+        partial_effect_draws: draw, per replicate, the partial effects the scenario takes
+            from estimates (``partial_effect = { estimate = ..., term = ... }``) from their
+            sampling distribution: normal with the estimated covariance, joint across the
+            terms of one estimate, independent of the other random parameters (see
+            :func:`partial_effect_betas`).
         seed: seed of the random numbers.
         percentiles: reported by :meth:`SweepResult.summary`.
         rows: countries and groups of the summary (``EU27``, ``non-US``, scenario groups).
@@ -147,6 +160,7 @@ class SweepSpec(BaseModel):
     grid: dict[str, list[float | str]] = Field(default_factory=dict)
     draws: int = Field(0, ge=0)
     distributions: dict[str, Distribution] = Field(default_factory=dict)
+    partial_effect_draws: bool = False
     seed: int = Field(0, ge=0)
     percentiles: tuple[float, ...] = (5.0, 50.0, 95.0)
     rows: tuple[str, ...] = DEFAULT_ROWS
@@ -174,13 +188,16 @@ class SweepSpec(BaseModel):
                 )
             if key in self.grid:
                 raise ValueError(f"{key!r} is both in grid and in distributions: choose one")
-        if self.draws and not self.distributions:
+        if self.draws and not self.distributions and not self.partial_effect_draws:
             raise ValueError(
                 f"draws={self.draws} but no distributions: say what to draw, e.g. "
-                "distributions={'trade_elasticity': LogNormal(mean=log(4), sd=0.25)}"
+                "distributions={'trade_elasticity': LogNormal(mean=log(4), sd=0.25)}, "
+                "or partial_effect_draws=True (partial effects taken from estimates)"
             )
         if self.distributions and not self.draws:
             raise ValueError("distributions given but draws=0: set the number of draws")
+        if self.partial_effect_draws and not self.draws:
+            raise ValueError("partial_effect_draws=True but draws=0: set the number of draws")
         for q in self.percentiles:
             if not 0.0 <= q <= 100.0:
                 raise ValueError(f"percentiles: {q} is not in [0, 100]")
@@ -242,6 +259,12 @@ class SweepSpec(BaseModel):
                     sc.with_model({key: v})
                 except InputError as exc:
                     raise InputError(f"grid.{key} = {v!r}: {exc}") from None
+        if self.partial_effect_draws and not estimated_effects(sc):
+            raise InputError(
+                f"{sc.path}: partial_effect_draws needs a partial effect taken from an "
+                'estimate (partial_effect = { estimate = "est/estimate.json", term = "fta" } '
+                "in [[agreements]] or [[trade_costs]]); this scenario has none"
+            )
         return sc
 
 
@@ -337,3 +360,60 @@ def option_updates(
     sp = model.sweep_parameters
     keys = sp.grid if grid_only else (*sp.grid, *sp.random)
     return {k: prm[k] for k in dict.fromkeys(keys) if k in prm and k not in ELASTICITY_FACTORS}
+
+
+# ----------------------------------------------------------------------------------------
+# Partial effects drawn from estimates
+
+
+@dataclasses.dataclass(frozen=True)
+class EstimateGroup:
+    """The terms a scenario takes from one estimate file, drawn jointly.
+
+    Attributes:
+        estimate: the record (coefficients and covariance).
+        sha256: the file's checksum (the key of the draws, with the term).
+        terms: the terms, in the order of first use in the scenario.
+    """
+
+    estimate: GravityEstimate
+    sha256: str
+    terms: tuple[str, ...]
+
+
+def estimate_groups(sc: Scenario) -> tuple[EstimateGroup, ...]:
+    """The scenario's estimated partial effects, grouped by estimate file (by checksum), in
+    the order of first use."""
+    by_sha: dict[str, tuple[str, list[str]]] = {}
+    for _, effect in estimated_effects(sc):
+        path, terms = by_sha.setdefault(effect.sha256, (effect.path, []))
+        if effect.term not in terms:
+            terms.append(effect.term)
+    out = []
+    for sha, (path, terms) in by_sha.items():
+        est, checksum = read_estimate(path)
+        if checksum != sha:
+            raise InputError(f"{path}: the estimate file changed while the sweep was starting")
+        out.append(EstimateGroup(est, sha, tuple(terms)))
+    return tuple(out)
+
+
+def partial_effect_betas(
+    spec: SweepSpec, groups: tuple[EstimateGroup, ...], replicate: int
+) -> dict[tuple[str, str], float]:
+    """Replicate ``replicate``'s draw of the estimated partial effects: ``{(sha256, term):
+    beta}``.
+
+    One standard-normal vector per estimate, in the order of ``groups``, from
+    ``numpy.random.default_rng([seed, replicate, 2])``, mapped to ``b + L z`` with ``L L'``
+    the estimated covariance of the group's terms
+    (:func:`blocs.estimate.draw_partial_effects`): joint across the terms of one estimate,
+    independent across estimates and of the other random parameters.
+    """
+    rng = np.random.default_rng([spec.seed, int(replicate), 2])
+    out: dict[tuple[str, str], float] = {}
+    for g in groups:
+        values = draw_partial_effects(g.estimate, g.terms, 1, rng)[0]
+        for term, v in zip(g.terms, values, strict=True):
+            out[(g.sha256, term)] = float(v)
+    return out

@@ -20,6 +20,7 @@ import pandas as pd
 from blocs.errors import DataError, InputError
 from blocs.io import atomic_write_parquet, atomic_write_text
 from blocs.run import data_checksum
+from blocs.scenario.schema import estimated_effects
 from blocs.sweep.spec import SweepSpec
 from blocs.version import VERSION
 
@@ -50,6 +51,11 @@ def canonical(spec: SweepSpec, checksum: str) -> dict[str, Any]:
     # rows and percentiles only shape the summary: a rerun may change them
     doc = spec.model_dump(mode="json", exclude={"scenario", "rows", "percentiles"})
     doc["scenario"] = sc.model_dump(mode="json")
+    if not spec.partial_effect_draws:
+        doc.pop("partial_effect_draws", None)  # sweeps stored before the option keep their hash
+    effects = estimated_effects(sc)
+    if effects:  # the estimates' contents, not only their paths
+        doc["estimates"] = {w: e.sha256 for w, e in effects}
     doc["data_checksum"] = checksum
     doc["format"] = FORMAT_VERSION
     return doc
