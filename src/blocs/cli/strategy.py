@@ -48,6 +48,13 @@ class ShapeOpt(StrEnum):
     by_partner_sector = "by-partner-sector"
 
 
+class MethodOpt(StrEnum):
+    auto = "auto"
+    newton = "newton"
+    best_response = "best-response"
+    formula = "formula"
+
+
 ShapeAnn = Annotated[
     ShapeOpt,
     typer.Option(
@@ -187,6 +194,14 @@ def nash(
         typer.Option(help="check this many of the largest players by full best responses"),
     ] = 3,
     rows: Annotated[int, typer.Option(help="players printed (largest income first)")] = 20,
+    method: Annotated[
+        MethodOpt,
+        typer.Option(
+            "--method",
+            help="auto/newton/best-response: the exact equilibrium; formula: every country "
+            "imposes the optimal-tariff formula (Lashkaripour 2021, tariffwar)",
+        ),
+    ] = MethodOpt.auto,
     out: OutOpt = None,
     set_: SetOpt = None,
 ) -> None:
@@ -208,6 +223,7 @@ def nash(
                     shape=shape.value,
                     max_tariff=max_tariff,
                     verify=verify,
+                    method=method.value,
                     progress=lambda m: st.update(text(m)),
                 )
             except ConvergenceError as exc:

@@ -309,6 +309,16 @@ class Model(abc.ABC):
         """
         raise NotImplementedError
 
+    def formula_optimal_tariffs(self, eq: Any) -> jax.Array:
+        """Each country's optimal uniform tariff on all its imports by the model's
+        closed-form formula, evaluated at the equilibrium ``eq``, shape (N,) (imposing it
+        for every country gives the formula-based Nash war of ``tariffwar``).
+
+        Raises:
+            NotImplementedError: the model has no such formula.
+        """
+        raise NotImplementedError(f"the {self.name} model has no optimal-tariff formula")
+
     def parameters(self, economy: Any, eq: Any) -> dict[str, Any]:
         """The model's parameters at ``eq`` for a run manifest (JSON-ready)."""
         return {}

@@ -420,6 +420,9 @@ class Scenario(BaseModel):
     #: The ``[coalition]`` table as written: its schema is the library's one
     #: (:meth:`blocs.coalitions.CoalitionSpec.from_table`), checked where it is used.
     coalition: dict[str, Any] | None = None
+    #: The ``[game]`` table as written (``instruments``): checked where it is used
+    #: (:mod:`blocs.strategy.scenario_games`).
+    game: dict[str, Any] | None = None
     base_dir: str = Field(default=".", exclude=True)
     path: str = Field(default="<scenario>", exclude=True)
 

@@ -11,6 +11,9 @@ each controls its tariffs on everyone outside it, in one of three **layouts** ("
 ``by-partner-sector``       one rate per player, partner and goods sector (multi-sector only).
 ==========================  =================================================================
 
+On multi-sector data the instruments cover the goods sectors (services untaxed) unless
+``instruments="all_sectors"`` (services too, as in Lashkaripour's ``tariffwar``).
+
 A group's objective is the sum of its members' real-income changes weighted by baseline
 income (:meth:`~blocs.models.base.Model.baseline_income`), or by given weights; weights are
 normalised to sum to one, so objectives are in *hat* units (1 = baseline real income) and
@@ -42,6 +45,7 @@ from blocs.strategy.optimal import Game
 
 __all__ = [
     "DEFAULT_MAX_TARIFF",
+    "INSTRUMENTS",
     "SHAPES",
     "GameArgs",
     "TariffGame",
@@ -52,6 +56,8 @@ __all__ = [
 
 #: Instrument layouts.
 SHAPES: tuple[str, ...] = ("uniform", "by-partner", "by-partner-sector")
+#: Which sectors the instruments cover: goods only (services untaxed) or every sector.
+INSTRUMENTS: tuple[str, ...] = ("goods", "all_sectors")
 #: Default upper bound on every strategic tariff (200 %).
 DEFAULT_MAX_TARIFF = 2.0
 
@@ -111,6 +117,17 @@ def _country_welfare(model: Model, static: Any) -> Callable:
         return model.welfare_hat(eq), eq.converged, eq.iterations
 
     return jax.jit(welfare)
+
+
+@functools.cache
+def _country_formula(model: Model, static: Any) -> Callable:
+    """``(x, args) -> (formula tariff per country (N,), converged)``, jitted."""
+
+    def formula(x: jax.Array, args: GameArgs) -> tuple[Any, Any]:
+        eq = _solve(model, static, x, args)
+        return model.formula_optimal_tariffs(eq), eq.converged
+
+    return jax.jit(formula)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,6 +207,12 @@ class TariffGame:
         fn = _country_welfare(self.model, self.static)
         return fn(jnp.asarray(x, dtype=float), self.game.args)
 
+    def formula_tariffs(self, x: Any) -> tuple[Any, Any]:
+        """``(each country's formula optimal tariff (N,), converged)`` at the equilibrium of
+        instruments ``x`` (:meth:`blocs.models.base.Model.formula_optimal_tariffs`)."""
+        fn = _country_formula(self.model, self.static)
+        return fn(jnp.asarray(x, dtype=float), self.game.args)
+
     def player_income(self) -> np.ndarray:
         """Each player's baseline income (sum over its members), shape (P,)."""
         return np.array([self.income[[self.iso3.index(c) for c in m]].sum() for m in self.members])
@@ -232,11 +255,19 @@ def player_members(
     return tuple(names), tuple(members)
 
 
-def _instrument_sectors(model: Model, economy: Any) -> tuple[list[int], str]:
-    """Sector positions the instruments cover (goods only for multi-sector data), label."""
+def _instrument_sectors(model: Model, economy: Any, instruments: str) -> tuple[list[int], str]:
+    """Sector positions the instruments cover and their label: the goods sectors
+    (``instruments="goods"``) or every sector, services included (``"all_sectors"``)."""
+    if instruments not in INSTRUMENTS:
+        raise InputError(
+            f"instruments={instruments!r}: choose one of {', '.join(INSTRUMENTS)} (which "
+            "sectors a player's tariffs cover)"
+        )
     sectors = model.sectors(economy)
     if sectors is None:
         return [0], "all"
+    if instruments == "all_sectors":
+        return list(range(len(sectors))), "all"
     goods = builtin_sector_groups(economy)["GOODS"]
     return [sectors.index(s) for s in goods], "goods"
 
@@ -254,6 +285,7 @@ def tariff_game(
     weights: Mapping[str, float] | None = None,
     partners: Mapping[str, Sequence[str]] | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
+    instruments: str = "goods",
 ) -> TariffGame:
     """A tariff game on ``economy`` under ``model``.
 
@@ -273,6 +305,9 @@ def tariff_game(
         partners: per player label, the countries its instruments apply to (default:
             every country outside the player).
         groups: extra group definitions (a scenario's ``[groups]``).
+        instruments: the sectors the instruments cover on multi-sector data
+            (:data:`INSTRUMENTS`): ``"goods"`` (services untaxed) or ``"all_sectors"``
+            (services too, as in Lashkaripour's ``tariffwar``).
 
     Returns:
         :class:`TariffGame`.
@@ -295,7 +330,7 @@ def tariff_game(
     # with one sector a flat index into (N, N, 1) is the same as into (N, N)
     X3 = X.reshape(n, n, -1)
     S = X3.shape[2]
-    sectors, sector_label = _instrument_sectors(model, economy)
+    sectors, sector_label = _instrument_sectors(model, economy, instruments)
     income = np.asarray(model.baseline_income(economy), dtype=float)
     rows: list[tuple[str, str, str]] = []
     pos: list[np.ndarray] = []

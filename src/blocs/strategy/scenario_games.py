@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from blocs.errors import ConvergenceError, InputError
+from blocs.errors import ConvergenceError, InputError, ScenarioError
 from blocs.models.base import Model, Policy
 from blocs.models.registry import get_model
 from blocs.scenario import Scenario, compile_policy, economy_for, load_scenario
@@ -29,13 +29,20 @@ from blocs.strategy.cooperative import (
     cooperative_tariffs,
     nash_bargaining,
 )
-from blocs.strategy.game import DEFAULT_MAX_TARIFF, TariffGame, player_members, tariff_game
+from blocs.strategy.game import (
+    DEFAULT_MAX_TARIFF,
+    INSTRUMENTS,
+    TariffGame,
+    player_members,
+    tariff_game,
+)
 from blocs.strategy.nash import DEFAULT_CERTIFICATE_TOL, nash_tariffs
+from blocs.strategy.nash_formula import formula_nash
 from blocs.strategy.nash_newton import nash_newton
 from blocs.strategy.optimal import DEFAULT_GTOL, optimal_tariffs
 from blocs.strategy.results import NashResult, OptimalResult, TalksResult, pct
 
-__all__ = ["nash_for_scenario", "optimal_for_scenario", "talks_for_scenario"]
+__all__ = ["NASH_METHODS", "nash_for_scenario", "optimal_for_scenario", "talks_for_scenario"]
 
 
 def _load(scenario: Any, economy: Any) -> tuple[Scenario, Model, Any, Policy]:
@@ -49,6 +56,30 @@ def _load(scenario: Any, economy: Any) -> tuple[Scenario, Model, Any, Policy]:
     economy = economy_for(sc) if economy is None else economy
     model.check_economy(economy, where=f"{sc.path}, data")
     return sc, model, economy, compile_policy(sc, economy)
+
+
+#: Nash methods: exact first-order conditions (auto, newton, best-response) or the formula.
+NASH_METHODS = ("auto", "newton", "best-response", "formula")
+
+
+def _instruments(sc: Scenario, instruments: str | None) -> str:
+    """The sectors the instruments cover: as given, else the scenario's ``[game]`` table's
+    ``instruments``, else ``"goods"``."""
+    table = sc.game or {}
+    unknown = sorted(set(table) - {"instruments"})
+    if unknown:
+        raise ScenarioError(
+            f"{sc.path}, game.{unknown[0]}: unknown key; the [game] table takes "
+            "instruments (goods or all_sectors)"
+        )
+    if instruments is not None:
+        return instruments  # checked by tariff_game
+    value = table.get("instruments", "goods")
+    if value not in INSTRUMENTS:
+        raise ScenarioError(
+            f"{sc.path}, game.instruments: {value!r} is not one of {', '.join(INSTRUMENTS)}"
+        )
+    return str(value)
 
 
 def _countries_frame(tg: TariffGame, w_start: Any, w_end: Any) -> pd.DataFrame:
@@ -93,6 +124,7 @@ def optimal_for_scenario(
     gtol: float = DEFAULT_GTOL,
     progress: Callable[[str], None] | None = None,
     economy: Any = None,
+    instruments: str | None = None,
 ) -> OptimalResult:
     """``player``'s optimal tariffs against the scenario's policy (``blocs optimal``).
 
@@ -109,6 +141,8 @@ def optimal_for_scenario(
         progress: called with a short status line.
         economy: the scenario's baseline, if already loaded (default: loaded from the
             scenario's data).
+        instruments: sectors the tariffs cover on multi-sector data, ``"goods"`` or
+            ``"all_sectors"`` (default: the scenario's ``[game]`` table, else goods).
 
     Example:
         >>> r = optimal_for_scenario("liberation-day", "USA")          # doctest: +SKIP
@@ -123,6 +157,7 @@ def optimal_for_scenario(
         max_tariff=max_tariff,
         weights=weights,
         groups=sc.groups,
+        instruments=_instruments(sc, instruments),
     )
     if isinstance(player, str) and "," in player:
         player = [c.strip() for c in player.split(",") if c.strip()]
@@ -199,6 +234,7 @@ def nash_for_scenario(
     gtol: float = DEFAULT_GTOL,
     progress: Callable[[str], None] | None = None,
     economy: Any = None,
+    instruments: str | None = None,
 ) -> NashResult:
     """A Nash tariff war among ``players`` (``blocs nash``); others keep the scenario's tariffs.
 
@@ -209,15 +245,22 @@ def nash_for_scenario(
         shape: instrument layout; ``uniform`` uses Newton on the stacked first-order
             conditions (:func:`nash_newton`), the others Jacobi best responses.
         max_tariff: upper bound of every tariff.
-        method: ``"auto"``, ``"newton"`` (uniform only) or ``"best-response"``.
-        verify: with Newton, check this many players (the largest by baseline income) by a
-            full numerical best response (L-BFGS-B) against the equilibrium.
+        method: the exact equilibrium by ``"auto"``, ``"newton"`` (uniform only) or
+            ``"best-response"``; or ``"formula"``: every country imposes its model's
+            closed-form optimal tariff at the equilibrium (Lashkaripour 2021, ``tariffwar``;
+            :func:`~blocs.strategy.nash_formula.formula_nash`). The formula war is not an
+            exact equilibrium: its certificate (exact deviation gains of the ``verify``
+            players) is reported, not required.
+        verify: with Newton or the formula, check this many players (the largest by
+            baseline income) by a full numerical best response (L-BFGS-B).
         certificate_tol: the largest unilateral gain (fraction of income) accepted.
         start: starting rate of every instrument (default: the scenario's tariffs, or 0.2
             where they are all zero).
         gtol: best-response tolerance.
         progress: called with a short status line.
         economy: the scenario's baseline, if already loaded.
+        instruments: sectors the tariffs cover on multi-sector data, ``"goods"`` or
+            ``"all_sectors"`` (default: the scenario's ``[game]`` table, else goods).
 
     Raises:
         ConvergenceError: no equilibrium within tolerance (the result is attached).
@@ -235,11 +278,12 @@ def nash_for_scenario(
         shape=shape,
         max_tariff=max_tariff,
         groups=sc.groups,
+        instruments=_instruments(sc, instruments),
     )
     if method == "auto":
         method = "newton" if shape == "uniform" else "best-response"
-    if method not in ("newton", "best-response"):
-        raise InputError(f"unknown method '{method}'; choose auto, newton or best-response")
+    if method not in NASH_METHODS:
+        raise InputError(f"unknown method '{method}'; choose one of {', '.join(NASH_METHODS)}")
     x_start = tg.from_tariffs(tg.base_tariffs)
     if start is not None:
         x0 = np.full(tg.m, float(start))
@@ -250,7 +294,24 @@ def nash_for_scenario(
     w_start = _check_solved(tg, x_start, "the scenario's tariffs")
     verified: tuple[str, ...] = ()
     income = tg.player_income()
-    if method == "newton":
+    check = [int(p) for p in np.argsort(-income)[: max(0, verify)]]
+    if method == "formula":
+
+        def step(k: int, r: float) -> None:
+            if progress:
+                progress(f"formula iteration {k}: largest tariff change {r:.2e}")
+
+        fr = formula_nash(tg, x0, progress=step)
+        x, iterations, ok = fr.x, fr.iterations, fr.converged
+        # not known for players not checked (the formula gives no estimate)
+        gains = np.full(len(tg.players), np.nan)
+        if check:
+            if progress:
+                progress(f"exact deviation gains of {len(check)} player(s) ...")
+            for p, gain in _verify_players(tg, x, check, gtol).items():
+                gains[p] = gain
+            verified = tuple(tg.players[p] for p in check)
+    elif method == "newton":
 
         def report(k: int, r: float) -> None:
             if progress:
@@ -258,7 +319,6 @@ def nash_for_scenario(
 
         nr = nash_newton(tg.game, x0, progress=report)
         x, gains, iterations, ok = nr.x, nr.gains.copy(), nr.iterations, nr.converged
-        check = [int(p) for p in np.argsort(-income)[: max(0, verify)]]
         if check:
             if progress:
                 progress(f"verifying {len(check)} player(s) by full best responses ...")
@@ -272,7 +332,7 @@ def nash_for_scenario(
         x, gains, iterations, ok = nt.x, np.maximum(nt.gains, 0.0), nt.rounds, nt.converged
         verified = tg.players
     w_end = _check_solved(tg, x, "the Nash equilibrium")
-    certificate = float(np.max(gains))
+    certificate = float(np.nanmax(gains)) if np.isfinite(gains).any() else float("nan")
     inst = tg.instruments.copy()
     inst["start"] = x_start
     inst["tariff"] = x
@@ -292,11 +352,17 @@ def nash_for_scenario(
         certificate=certificate,
         verified=verified,
         iterations=iterations,
-        converged=bool(ok and certificate <= certificate_tol),
+        converged=bool(ok and (method == "formula" or certificate <= certificate_tol)),
         seconds=time.perf_counter() - t0,
         countries=_countries_frame(tg, w_start, w_end),
         income=income,
     )
+    if not out.converged and method == "formula":
+        raise ConvergenceError(
+            f"the formula tariffs reached no fixed point in {iterations} steps (largest "
+            f"change {fr.change:.3g}); try a start closer to the equilibrium",
+            out,
+        )
     if not out.converged:
         raise ConvergenceError(
             f"no Nash equilibrium to tolerance after {iterations} iterations ({method}; "
@@ -317,6 +383,7 @@ def talks_for_scenario(
     gtol: float = DEFAULT_COOPERATIVE_GTOL,
     progress: Callable[[str], None] | None = None,
     economy: Any = None,
+    instruments: str | None = None,
 ) -> TalksResult:
     """Trade talks between two players (``blocs talks``); everyone else keeps the scenario's.
 
@@ -353,6 +420,7 @@ def talks_for_scenario(
         groups=sc.groups,
         # what the two negotiate: their tariffs on each other (third countries keep theirs)
         partners={labels[0]: members[1], labels[1]: members[0]},
+        instruments=_instruments(sc, instruments),
     )
     x_sq = tg.from_tariffs(tg.base_tariffs)
     w_sq = _check_solved(tg, x_sq, "the scenario's tariffs")

@@ -15,8 +15,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocs.economy import MultiSectorEconomy
+from blocs.errors import InputError
 from blocs.models.base import Model, SweepParameters, Tables
 from blocs.models.caliendo_parro.equations import paper_baseline, shock_weights
+from blocs.models.caliendo_parro.flows import read_flows
+from blocs.models.caliendo_parro.formula import formula_optimal_tariffs
 from blocs.models.caliendo_parro.inner import DEFAULT_INNER_ITERATIONS, scaled_residual
 from blocs.models.caliendo_parro.results import MultiSectorEquilibrium, outcomes, tables
 from blocs.models.caliendo_parro.solve import (
@@ -44,12 +47,22 @@ class CaliendoParro(BaseModel):
     paper's Table 2). ``elasticities``: which set of sectoral
     trade elasticities the data loader attaches (icio2022). ``inner_iterations``: cap on the
     inner fixed-point steps.
+
+    How the flows of the data are read (docs/models.md, "tariffwar's conventions"):
+    ``flows = "customs_value"`` (default) reads them as before tariffs;
+    ``"tariff_inclusive"`` as what the importer pays, tariffs included (customs value
+    ``X / (1 + t)``), as Lashkaripour's ``tariffwar`` does. ``domestic_flow_offset`` is added
+    to every domestic flow (exporter = importer, every sector) before that, in the data's
+    units (tariffwar adds 1, i.e. one million USD, on icio2022 so that no country has a zero
+    domestic flow). Deficits and final-demand shares are recomputed from the flows read.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     deficits: Literal["data", "balanced"] = "data"
     elasticities: str = "caliendo_parro_2015"
     inner_iterations: int = Field(DEFAULT_INNER_ITERATIONS, ge=10)
+    flows: Literal["customs_value", "tariff_inclusive"] = "customs_value"
+    domestic_flow_offset: float = Field(0.0, ge=0.0, allow_inf_nan=False)
 
 
 class CPParams(NamedTuple):
@@ -105,7 +118,7 @@ class CaliendoParroModel(Model):
     )
 
     def calibrate(self, economy: Any, options: Any, *, elasticity: Any = None) -> CPParams:
-        eco = anonymous(economy)
+        eco = anonymous(read_flows(economy, options.flows, options.domestic_flow_offset))
         if elasticity is not None:
             theta = jnp.broadcast_to(jnp.asarray(elasticity, dtype=float), (economy.s,))
             eco = dataclasses.replace(eco, theta=theta)
@@ -168,7 +181,7 @@ class CaliendoParroModel(Model):
     ) -> MultiSectorEquilibrium:
         options = options or CaliendoParro()
         return solve_multisector(
-            economy,
+            read_flows(economy, options.flows, options.domestic_flow_offset),
             policy.t,
             d_hat=policy.d_hat,
             deficits=options.deficits,
@@ -190,6 +203,14 @@ class CaliendoParroModel(Model):
     def welfare_hat(self, eq: MultiSectorEquilibrium) -> Array:
         return 1.0 + eq.welfare_pct / 100.0
 
+    def formula_optimal_tariffs(self, eq: MultiSectorEquilibrium) -> Array:
+        if eq.baseline.gamma_io is not None:
+            raise InputError(
+                "the optimal-tariff formula of Lashkaripour (2021) holds without "
+                "input-output links; this data has them (use the exact Nash equilibrium)"
+            )
+        return formula_optimal_tariffs(eq)
+
     def tables(self, economy: Any, eq: MultiSectorEquilibrium) -> Tables:
         return tables(economy, eq)
 
@@ -208,6 +229,7 @@ class CaliendoParroModel(Model):
         """How far ``economy`` is from an equilibrium with its own deficits (largest scaled
         residual at the data; ``deficits="data"`` solves that equilibrium first if > tol)."""
         options = options or CaliendoParro()
+        economy = read_flows(economy, options.flows, options.domestic_flow_offset)
         return float(data_gap(economy, inner_iterations=options.inner_iterations))
 
 
