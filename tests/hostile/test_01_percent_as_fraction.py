@@ -15,13 +15,21 @@ from .conftest import flat
 
 
 def _doc(rule: dict) -> dict:
-    return {"scenario": {"name": "x"}, "tariffs": [{"importers": ["USA"], "exporters": ["CHN"], **rule}]}
+    return {
+        "scenario": {"name": "x"},
+        "tariffs": [{"importers": ["USA"], "exporters": ["CHN"], **rule}],
+    }
 
 
 @pytest.mark.parametrize(
     ("key", "value", "hint"),
-    [("rate", 25, "0.25"), ("rate", 1e6, "10000"), ("add", 10, "0.1"), ("floor", 50, "0.5"),
-     ("cap", 30, "0.3")],
+    [
+        ("rate", 25, "0.25"),
+        ("rate", 1e6, "10000"),
+        ("add", 10, "0.1"),
+        ("floor", 50, "0.5"),
+        ("cap", 30, "0.3"),
+    ],
 )
 def test_rule_rate_above_500_percent_is_refused(key, value, hint):
     with pytest.raises(ScenarioError) as err:
@@ -42,7 +50,10 @@ def test_five_is_still_accepted():
 
 
 def test_external_tariff_of_an_agreement():
-    doc = {"scenario": {"name": "x"}, "agreements": [{"members": ["USA", "CAN"], "external_tariff": 20}]}
+    doc = {
+        "scenario": {"name": "x"},
+        "agreements": [{"members": ["USA", "CAN"], "external_tariff": 20}],
+    }
     with pytest.raises(ScenarioError) as err:
         parse_scenario(doc, path="s.toml")
     assert "agreements[0]" in flat(err.value) and "did you mean 0.2?" in flat(err.value)

@@ -48,7 +48,9 @@ def test_blocs_groups_env(tmp_path, monkeypatch):
 
 def test_cli_exit_2(cli, tmp_path):
     path = tmp_path / "s.toml"
-    path.write_text('[scenario]\nname = "x"\n[groups]\nCHN = ["MEX"]\n[[tariffs]]\n'
-                    'importers = ["USA"]\nexporters = ["CHN"]\nrate = 0.5\n')
+    path.write_text(
+        '[scenario]\nname = "x"\n[groups]\nCHN = ["MEX"]\n[[tariffs]]\n'
+        'importers = ["USA"]\nexporters = ["CHN"]\nrate = 0.5\n'
+    )
     code, out = cli("run", str(path))
     assert code == 2 and "groups.CHN" in out and "Traceback" not in out

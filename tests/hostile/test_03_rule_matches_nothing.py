@@ -14,11 +14,17 @@ from .conftest import flat
     ("table", "rule", "where"),
     [
         ("tariffs", {"importers": ["empty"], "exporters": ["CHN"], "rate": 0.5}, "tariffs[0]"),
-        ("tariffs", {"importers": ["USA"], "exporters": ["ALL"], "except_exporters": ["ALL"],
-                     "rate": 0.5}, "tariffs[0]"),
+        (
+            "tariffs",
+            {"importers": ["USA"], "exporters": ["ALL"], "except_exporters": ["ALL"], "rate": 0.5},
+            "tariffs[0]",
+        ),
         ("tariffs", {"importers": ["USA"], "exporters": ["USA"], "rate": 0.5}, "tariffs[0]"),
-        ("trade_costs", {"importers": ["empty"], "exporters": ["CHN"], "change": 0.9},
-         "trade_costs[0]"),
+        (
+            "trade_costs",
+            {"importers": ["empty"], "exporters": ["CHN"], "change": 0.9},
+            "trade_costs[0]",
+        ),
         ("retaliation", {"by": ["CHN"], "against": ["CHN"]}, "retaliation[0]"),
         ("retaliation", {"by": ["empty"], "against": ["USA"]}, "retaliation[0]"),
     ],
@@ -33,7 +39,10 @@ def test_refused_naming_the_rule(world, table, rule, where):
 
 
 def test_a_rule_that_matches_still_compiles(world):
-    doc = {"scenario": {"name": "x"},
-           "tariffs": [{"importers": ["USA"], "exporters": ["ALL"], "except_exporters": ["CHN"],
-                        "rate": 0.1}]}
+    doc = {
+        "scenario": {"name": "x"},
+        "tariffs": [
+            {"importers": ["USA"], "exporters": ["ALL"], "except_exporters": ["CHN"], "rate": 0.1}
+        ],
+    }
     assert compile_scenario(parse_scenario(doc), world).ops
