@@ -23,7 +23,7 @@ import pandas as pd
 
 from blocs.errors import InputError
 from blocs.io import atomic_write_parquet, atomic_write_text
-from blocs.models.base import Policy
+from blocs.models.base import DEFICIT_NOISE_SHARE, Policy, undefined_deficits
 from blocs.models.registry import get_model
 from blocs.results import group_summary
 from blocs.scenario import (
@@ -37,7 +37,12 @@ from blocs.scenario import (
 )
 from blocs.scenario.in_force import provenance_json
 from blocs.scenario.program import Respond
-from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
+from blocs.solvers import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOL,
+    check_solver_settings,
+    status_message,
+)
 from blocs.strategy.retaliation import optimal_retaliation
 from blocs.version import VERSION
 
@@ -47,6 +52,7 @@ __all__ = [
     "atomic_write_parquet",
     "atomic_write_text",
     "data_checksum",
+    "default_rows",
     "economy_for",
     "policy_for",
     "respond_for",
@@ -55,8 +61,25 @@ __all__ = [
     "write_run",
 ]
 
-#: Rows of the printed summary by default (EU27 and non-US are groups).
+#: Rows of the printed summary by default (EU27 and non-US are groups), on data that has
+#: them; other data get :func:`default_rows`.
 DEFAULT_ROWS = ("USA", "CHN", "EU27", "CAN", "MEX", "JPN", "non-US")
+#: How many of the largest economies (by GDP) :func:`default_rows` lists on other data.
+LARGEST_ROWS = 6
+
+
+def default_rows(economy: Any) -> tuple[str, ...]:
+    """The summary rows for ``economy``: :data:`DEFAULT_ROWS` where the data has the US,
+    China, Canada, Mexico, Japan and an EU member; else its :data:`LARGEST_ROWS` largest
+    economies by GDP (the user's own data rarely has all of them)."""
+    codes = set(economy.iso3)
+    if {"USA", "CHN", "CAN", "MEX", "JPN", "DEU"} <= codes:
+        return DEFAULT_ROWS
+    gdp = np.asarray(getattr(economy, "gdp", np.zeros(economy.n)), dtype=float)
+    if gdp.shape != (economy.n,):
+        return tuple(economy.iso3[:LARGEST_ROWS])
+    order = np.argsort(-gdp, kind="stable")[:LARGEST_ROWS]
+    return tuple(economy.iso3[int(k)] for k in order)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +98,9 @@ class Run:
         sectors: per country and sector (multi-sector model only), columns
             :data:`blocs.results.SECTOR_COLUMNS`; else None.
         variant: the variant's name ("" for the scenario as written).
+        notes: what a reader of the results should know that the tables do not say: the
+            rates ``rate = "OPTIMAL"`` and ``rule = "optimal"`` applied, outcomes not
+            defined (a deficit change from a balanced baseline). The CLI prints them.
     """
 
     scenario: Scenario
@@ -84,6 +110,7 @@ class Run:
     manifest: dict[str, Any]
     sectors: pd.DataFrame | None = None
     variant: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def outcome_columns(self) -> list[str]:
@@ -91,9 +118,15 @@ class Run:
         return [c for c in self.countries.columns if c.endswith("_pct")]
 
     def summary(
-        self, rows: Sequence[str] = DEFAULT_ROWS, *, weights: str = "expenditure"
+        self, rows: Sequence[str] | None = None, *, weights: str = "expenditure"
     ) -> pd.DataFrame:
-        """Countries and groups (``non-US``, ``EU27``, scenario groups, ``ALL``) as rows."""
+        """Countries and groups (``non-US``, ``EU27``, scenario groups, ``ALL``) as rows.
+
+        ``rows``: default :func:`default_rows` (:data:`DEFAULT_ROWS` on data that has
+        them, else the largest economies of the data).
+        """
+        if rows is None:
+            rows = default_rows(self.economy)
         groups: dict[str, list[str]] = {}
         for row in rows:
             groups[row] = self.members(row)
@@ -106,7 +139,7 @@ class Run:
 
     def members(self, row: str) -> list[str]:
         """Country codes of a row name: a code, a group, ``non-US`` / ``non-X``."""
-        return row_members(row, self.economy, self.scenario.groups)
+        return row_members(row, self.economy, self.scenario.groups, where="summary rows")
 
 
 def data_checksum(economy: Any) -> str:
@@ -161,6 +194,7 @@ def run_scenario(
     Raises:
         InputError: bad scenario or data. ConvergenceError: no equilibrium found.
     """
+    check_solver_settings(tol, max_steps)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if overrides:
         sc = sc.with_model(overrides)
@@ -203,6 +237,8 @@ def run_scenario(
             "solve_seconds": seconds,
         },
     }
+    notes = run_notes(resolution, tables.countries)
+    manifest["notes"] = list(notes)
     return Run(
         scenario=sc,
         economy=economy,
@@ -210,7 +246,24 @@ def run_scenario(
         countries=tables.countries,
         manifest=manifest,
         sectors=tables.sectors,
+        notes=notes,
     )
+
+
+def run_notes(resolution: Resolution, countries: pd.DataFrame) -> tuple[str, ...]:
+    """The notes of a run (:attr:`Run.notes`): the rates requests resolved to, outcomes not
+    defined."""
+    notes = [
+        f"{r.where}: {r.rule} rate applied: {100 * float(r.rate):.2f} %" for r in resolution.rates
+    ]
+    undefined = undefined_deficits(countries)
+    if undefined:
+        shown = ", ".join(undefined[:8]) + (" ..." if len(undefined) > 8 else "")
+        notes.append(
+            f"deficit change not defined (NaN) for {shown}: the baseline deficit is below "
+            f"{100 * DEFICIT_NOISE_SHARE:g} % of the country's trade (balanced)"
+        )
+    return tuple(notes)
 
 
 def run_variants(scenario: str | Path | Scenario, **kwargs: Any) -> list[Run]:

@@ -37,7 +37,7 @@ from blocs.data import load_dataset
 from blocs.errors import InputError
 from blocs.models.registry import model_for
 from blocs.report import FIGURE_FILES, write_report
-from blocs.run import DEFAULT_ROWS, Run, run_scenario, run_variants, write_run
+from blocs.run import Run, default_rows, run_scenario, run_variants, write_run
 from blocs.scenario import (
     BUILTIN_GROUPS,
     GROUP_INFO,
@@ -128,6 +128,8 @@ def _print_run(result: Run, summary: pd.DataFrame, fmt: Format, weights: str) ->
         table.add_row(text(_label(name, row["members"])), *[fmt_number(row[c]) for c in cols])
     print_table(f"{sc.name}: {sc.description}" if sc.description else sc.name, table)
     s = result.manifest["solver"]
+    for line in result.notes:  # rates applied by requests, outcomes not defined
+        note(line)
     note(
         f"{NOTE_MULTISECTOR if multi else NOTE_ONE_SECTOR}; groups weighted by {weights}.\n"
         f"Solver {s['status']} in {s['iterations']} Newton steps, max residual "
@@ -215,10 +217,10 @@ def run(
     with handle_errors():
         check_solver(tol, max_steps)
         sc = load(scenario, parse_sets(set_))
-        rows = parse_rows(countries) or DEFAULT_ROWS
         with err_console().status(text(f"solving {sc.name} ..."), spinner="dots"):
             runs = run_variants(sc, tol=tol, max_steps=max_steps)
         result = runs[0]
+        rows = parse_rows(countries) or default_rows(result.economy)
         summary = result.summary(rows, weights=weights.value)
         if out is not None:
             for r, folder in zip(runs, _variant_folders(out, runs), strict=True):
@@ -258,7 +260,7 @@ def compare(
         with err_console().status("solving ...", spinner="dots"):
             runs = [run_scenario(sc, tol=tol, max_steps=max_steps) for sc in scenarios]
         title = f"{runs[0].scenario.name} vs {runs[1].scenario.name}"
-        rows = parse_rows(countries) or DEFAULT_ROWS
+        rows = parse_rows(countries) or default_rows(runs[0].economy)
         _print_side_by_side(runs, rows, fmt, weights.value, column, title)
 
 

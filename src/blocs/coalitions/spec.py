@@ -26,6 +26,7 @@ from typing import Any
 from blocs.coalitions import settings
 from blocs.errors import InputError, ScenarioError
 from blocs.scenario import builtin_scenarios
+from blocs.scenario.schema import MAX_RATE, check_rate
 
 __all__ = [
     "MAX_PUNISHMENT_RATE",
@@ -42,8 +43,9 @@ __all__ = [
 RESPONSES = ("none", "mirror", "optimal")
 #: Punishments accepted by name (``"2025"`` is read as ``"us_tariffs_2025"``).
 PUNISHMENTS = ("us_tariffs_2025", "auto", "none")
-#: Largest punishment rate accepted (500 %): a larger number is a percentage or a year.
-MAX_PUNISHMENT_RATE = 5.0
+#: Largest rate accepted (500 %, :data:`blocs.scenario.schema.MAX_RATE`) for the tariff,
+#: a response and a punishment: a larger number is a percentage or a year.
+MAX_PUNISHMENT_RATE = MAX_RATE
 #: The built-in scenario holding the "allied front" question.
 ALLIED_FRONT = "allied-front"
 
@@ -82,6 +84,7 @@ def parse_response(value: Any) -> str | float:
         value = number
     if not finite_rate(value):
         raise ValueError("a rate must be finite and > -1")
+    check_rate(float(value), key="rate", extreme=None)
     return float(value)
 
 
@@ -144,6 +147,7 @@ def _allies(value: Any) -> tuple[str, ...]:
 def _tariff(value: Any) -> float:
     if not finite_rate(value):
         raise ValueError("give a finite ad-valorem rate > -1 (0.5 = 50 %)")
+    check_rate(float(value), key="rate", extreme=None)
     return float(value)
 
 

@@ -95,9 +95,17 @@ def load_economy(
         val = next((c for c in ("value", "value_kusd", "flow", "trade") if c in f.columns), None)
         if val is None:
             raise DataError(f"{flows}: no value column (value, value_kusd, flow or trade)")
-        sales = f.groupby(f["exporter"].astype(str).str.upper())[val].sum()
+        bad = pd.to_numeric(f[val], errors="coerce").isna() & f[val].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise DataError(
+                f"{flows}, row {row + 2}, column {val}: {str(f[val].iloc[row])!r} is not a number"
+            )
+        values = pd.to_numeric(f[val], errors="coerce").fillna(0.0)
+        sales = values.groupby(f["exporter"].astype(str).str.strip().str.upper()).sum()
         codes = sorted(
-            set(f["exporter"].astype(str).str.upper()) | set(f["importer"].astype(str).str.upper())
+            set(f["exporter"].dropna().astype(str).str.strip().str.upper())
+            | set(f["importer"].dropna().astype(str).str.strip().str.upper())
         )
         c = pd.DataFrame({"iso3": codes, "gdp": [float(sales.get(k, 0.0)) for k in codes]})
         clabel = f"{flows} (GDP from total sales)"

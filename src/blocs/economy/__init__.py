@@ -13,6 +13,7 @@ per-country columns (``country_data``). This layer imports no model.
 
 from blocs.economy.multi_sector import MultiSectorEconomy, trade_deficits
 from blocs.economy.one_sector import (
+    MAX_TRADE_TO_GDP,
     USER_DATASET,
     Economy,
     calibrate_profit_shares,
@@ -21,6 +22,7 @@ from blocs.economy.one_sector import (
 )
 
 __all__ = [
+    "MAX_TRADE_TO_GDP",
     "USER_DATASET",
     "Economy",
     "MultiSectorEconomy",

@@ -25,6 +25,8 @@ import pandas as pd
 from blocs.errors import DataError, InputError, closest
 
 __all__ = [
+    "MAX_TRADE_TO_GDP",
+    "NUMERIC_COLUMNS",
     "USER_DATASET",
     "Economy",
     "calibrate_profit_shares",
@@ -39,6 +41,13 @@ _NU_TARGET_US = 0.26
 USER_DATASET = "user"
 #: Columns of the countries table that are not carried in :attr:`Economy.country_data`.
 _COUNTRY_LABELS = ("name",)
+#: Columns of the countries table that must hold numbers where they are present.
+NUMERIC_COLUMNS = ("gdp", "gdp_usd", "us_tariff_2025_04")
+#: The largest ratio of a country's imports or exports (with the other countries) to its
+#: GDP that data may have. The largest in world2023 is about 27 (the Marshall Islands, a
+#: ship registry); a GDP 100 times below trade is a unit mistake (GDP in billions, flows
+#: in thousands) or a typo, and would calibrate nonsense.
+MAX_TRADE_TO_GDP = 100.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,14 +199,49 @@ def _checksum(*frames: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _country_data(countries: pd.DataFrame, skip: Sequence[str]) -> dict[str, jax.Array]:
-    """The numeric columns of ``countries`` other than ``skip``, ``{column: shape (N,)}``."""
+def _numbers(df: pd.DataFrame, col: str, label: str) -> np.ndarray:
+    """Column ``col`` as floats (empty cells NaN); a cell that is not a number is a DataError
+    naming the row (as in the file: the header is row 1) and the column."""
+    raw = df[col]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = raw.astype(str).str.strip()
+    bad = np.isnan(values) & raw.notna().to_numpy() & (text != "").to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(
+            f"{label}, row {row + 2}, column {col}: {_show(raw.iloc[row])} is not a number"
+        )
+    return values
+
+
+def _country_data(countries: pd.DataFrame, skip: Sequence[str], label: str) -> dict[str, jax.Array]:
+    """The numeric columns of ``countries`` other than ``skip``, ``{column: shape (N,)}``.
+
+    A column of :data:`NUMERIC_COLUMNS`, or one whose cells are numbers but for a few, must
+    hold only numbers (a DataError names the row and column of the first that is not)."""
     out = {}
     for col in countries.columns:
-        if col in skip or not pd.api.types.is_numeric_dtype(countries[col]):
+        if col in skip:
             continue
-        out[str(col)] = jnp.asarray(countries[col].to_numpy(dtype=float, na_value=np.nan))
+        column = countries[col]
+        if not pd.api.types.is_numeric_dtype(column):
+            parsed = pd.to_numeric(column, errors="coerce")
+            if col not in NUMERIC_COLUMNS and parsed.notna().sum() <= column.notna().sum() / 2:
+                continue  # a text column (names, regions)
+        out[str(col)] = jnp.asarray(_numbers(countries, str(col), label))
     return out
+
+
+def _codes(df: pd.DataFrame, col: str, label: str) -> list[str]:
+    """Country codes of column ``col``; an empty cell is a DataError naming row and column."""
+    raw = df[col]
+    empty = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
+    if empty.any():
+        row = int(np.argmax(empty))
+        raise DataError(
+            f"{label}, row {row + 2}, column {col}: empty; every row needs a country code"
+        )
+    return [str(c).strip().upper() for c in raw]
 
 
 def _find_column(df: pd.DataFrame, names: Sequence[str], what: str, label: str) -> str:
@@ -208,6 +252,29 @@ def _find_column(df: pd.DataFrame, names: Sequence[str], what: str, label: str) 
         f"{label}: no {what} column; expected one of {', '.join(names)} "
         f"(found: {', '.join(map(str, df.columns))})"
     )
+
+
+def _check_trade(
+    X: np.ndarray, gdp: np.ndarray, codes: Sequence[str], label: str, gdp_col: str, flows: str
+) -> None:
+    """Refuse data with no trade between countries, or a GDP :data:`MAX_TRADE_TO_GDP` times
+    below a country's imports or exports."""
+    foreign = X * (1.0 - np.eye(len(codes)))
+    if not foreign.any():
+        raise DataError(
+            f"{flows}: no flow between two different countries (every value is 0 or domestic); "
+            "a world without trade has nothing to simulate"
+        )
+    trade = np.maximum(foreign.sum(axis=0), foreign.sum(axis=1))
+    ratio = trade / gdp
+    if (ratio > MAX_TRADE_TO_GDP).any():
+        k = int(np.argmax(ratio))
+        raise DataError(
+            f"{label}, row {k + 2} ({codes[k]}), column {gdp_col}: GDP {gdp[k]:g} is "
+            f"{ratio[k]:.3g} times below the country's trade ({trade[k]:g}) in {flows}; "
+            f"check the units (GDP in the flows' units; at most {MAX_TRADE_TO_GDP:g} times "
+            "below trade is accepted)"
+        )
 
 
 def economy_from_tables(
@@ -257,12 +324,12 @@ def economy_from_tables(
     # --- countries
     iso_col = _find_column(countries, ["iso3", "iso", "country"], "ISO3 code", countries_label)
     if "gdp" in countries.columns:
-        gdp = countries["gdp"].to_numpy(dtype=float, na_value=np.nan)
+        gdp = _numbers(countries, "gdp", countries_label)
         gdp_col = "gdp"
     else:
         gdp_col = _find_column(countries, ["gdp", "gdp_usd"], "GDP", countries_label)
-        gdp = countries[gdp_col].to_numpy(dtype=float, na_value=np.nan) / 1000.0
-    codes = [str(c).strip().upper() for c in countries[iso_col]]
+        gdp = _numbers(countries, gdp_col, countries_label) / 1000.0
+    codes = _codes(countries, iso_col, countries_label)
     for row, code in enumerate(codes):
         if len(code) != 3 or not code.isalnum():
             raise DataError(
@@ -287,7 +354,7 @@ def economy_from_tables(
     names = (
         tuple(str(x) for x in countries["name"]) if "name" in countries.columns else tuple(codes)
     )
-    extra = _country_data(countries, (iso_col, gdp_col, *_COUNTRY_LABELS))
+    extra = _country_data(countries, (iso_col, gdp_col, *_COUNTRY_LABELS), countries_label)
     n = len(codes)
     if n < 2:
         raise DataError(f"{countries_label}: at least two countries are needed, found {n}")
@@ -296,8 +363,13 @@ def economy_from_tables(
     exp_col = _find_column(flows, ["exporter", "origin", "i"], "exporter", flows_label)
     imp_col = _find_column(flows, ["importer", "destination", "n"], "importer", flows_label)
     val_col = _find_column(flows, ["value", "value_kusd", "flow", "trade"], "value", flows_label)
-    exporters = flows[exp_col].astype(str).str.strip().str.upper().to_numpy()
-    importers = flows[imp_col].astype(str).str.strip().str.upper().to_numpy()
+    if len(flows) == 0:
+        raise DataError(
+            f"{flows_label}: no rows (only a header?); give the flows between countries, "
+            "one row per exporter and importer"
+        )
+    exporters = np.asarray(_codes(flows, exp_col, flows_label), dtype=object)
+    importers = np.asarray(_codes(flows, imp_col, flows_label), dtype=object)
     values = pd.to_numeric(flows[val_col], errors="coerce").to_numpy(dtype=float)
     for col, arr in ((exp_col, exporters), (imp_col, importers)):
         unknown = ~np.isin(arr, codes)
@@ -334,6 +406,7 @@ def economy_from_tables(
     ii = np.array([pos[c] for c in importers], dtype=int)
     X = np.zeros((n, n))
     X[ei, ii] = values
+    _check_trade(X, gdp, codes, countries_label, gdp_col, flows_label)
     t = np.zeros((n, n))
     if "tariff" in flows.columns:
         tar = pd.to_numeric(flows["tariff"], errors="coerce").to_numpy(dtype=float)

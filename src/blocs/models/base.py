@@ -46,7 +46,9 @@ __all__ = [
     "Policy",
     "SweepParameters",
     "Tables",
+    "DEFICIT_NOISE_SHARE",
     "deficit_change",
+    "undefined_deficits",
     "options_error",
     "pct_change",
 ]
@@ -345,7 +347,26 @@ def pct_change(x1: Any, x0: Any) -> Any:
     return 100.0 * (x1 / x0 - 1.0)
 
 
-def deficit_change(D1: Any, D0: Any) -> Any:
-    """``100 (D' - D) / |D|``, NaN where the baseline deficit is 0 (traceable)."""
-    safe = jnp.where(jnp.abs(D0) > 0, jnp.abs(D0), 1.0)
-    return jnp.where(jnp.abs(D0) > 0, 100.0 * (D1 - D0) / safe, jnp.nan)
+#: A baseline deficit smaller than this share of the country's trade (imports + exports)
+#: counts as balanced: its percent change is not defined (NaN). 1e-4 of trade (0.01 %) is
+#: below every deficit of the embedded data sets and above the rounding noise of balanced
+#: data written in decimals, whose percent changes would otherwise read +55,500 % (or
+#: 1e16 % on exactly balanced data).
+DEFICIT_NOISE_SHARE = 1e-4
+
+
+def deficit_change(D1: Any, D0: Any, trade0: Any) -> Any:
+    """``100 (D' - D) / |D|``, NaN where the baseline deficit ``|D|`` is below
+    :data:`DEFICIT_NOISE_SHARE` of the baseline trade ``trade0`` (imports + exports): the
+    change of a balanced baseline is not a percentage (traceable)."""
+    defined = jnp.abs(D0) > DEFICIT_NOISE_SHARE * jnp.abs(trade0)
+    safe = jnp.where(defined, jnp.abs(D0), 1.0)
+    return jnp.where(defined, 100.0 * (D1 - D0) / safe, jnp.nan)
+
+
+def undefined_deficits(countries: Any) -> list[str]:
+    """ISO3 codes of a countries table whose ``deficit_change_pct`` is not defined (NaN)."""
+    if "deficit_change_pct" not in countries.columns:
+        return []
+    mask = countries["deficit_change_pct"].isna()
+    return [str(c) for c in countries.loc[mask, "iso3"]]

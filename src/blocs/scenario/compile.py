@@ -26,7 +26,7 @@ from blocs.errors import InputError, ScenarioError
 from blocs.models.base import Policy
 from blocs.models.registry import get_model
 from blocs.scenario.estimates import EstimatedEffect
-from blocs.scenario.groups import countries, resolve_sectors
+from blocs.scenario.groups import check_group_names_for, countries, resolve_sectors
 from blocs.scenario.in_force import in_force_ops
 from blocs.scenario.program import (
     Add,
@@ -54,6 +54,26 @@ def _mask(shape: tuple[int, ...], exp: list[int], imp: list[int], sec: list[int]
     if exp and imp and sec:
         m[np.ix_(exp, imp, sec)] = True
     return m
+
+
+def _some_pair(mask: np.ndarray, where: str, why: str) -> np.ndarray:
+    """``mask`` if it holds a pair of two different countries, else a ScenarioError."""
+    n = mask.shape[0]
+    if not (mask & ~np.eye(n, dtype=bool)[:, :, None]).any():
+        raise ScenarioError(
+            f"{where}: the rule matches no pair of countries ({why}); fix or drop it"
+        )
+    return mask
+
+
+def _no_pair_reason(exp: list[int], imp: list[int], sec: list[int], a: str, b: str) -> str:
+    if not imp:
+        return f"no country is left in {a} (an empty group, or every one excluded)"
+    if not exp:
+        return f"no country is left in {b} (an empty group, or every one excluded)"
+    if not sec:
+        return "no sector is left"
+    return f"{a} and {b} are the same single country"
 
 
 def _safe(fn: Any, where: str) -> Any:
@@ -84,7 +104,8 @@ def _tariff_ops(sc: Scenario, economy: Any, sectors: Any, shape: tuple) -> list[
         exp = countries(rule.exporters, rule.except_exporters, sc, economy, where, "exporters")
         sec = resolve_sectors(rule.sectors, sc, economy, where, sectors)
         op, value = rule.operation()
-        mask = _mask(shape, exp, imp, sec)
+        why = _no_pair_reason(exp, imp, sec, "importers", "exporters")
+        mask = _some_pair(_mask(shape, exp, imp, sec), where, why)
         if op == "rate" and value == "US_TARIFFS_2025":
             ops.append(Set(where, mask, _us_2025_block(economy, exp, imp, shape, where)))
         elif op == "rate" and value == "NAFTA_2005":
@@ -159,6 +180,7 @@ def _trade_cost_ops(
         mask = _mask(shape, exp, imp, sec)
         if tc.symmetric:
             mask |= np.swapaxes(mask, 0, 1)
+        _some_pair(mask, where, _no_pair_reason(exp, imp, sec, "importers", "exporters"))
         mask[np.arange(n), np.arange(n), :] = False
         if tc.partial_effect is not None:
             ops.append(_partial_effect(where, mask, tc.partial_effect, False, effects))
@@ -174,6 +196,14 @@ def _retaliation_ops(sc: Scenario, economy: Any, sectors: Any) -> list[Any]:
         against = countries(rt.against, [], sc, economy, where, "against")
         by = [b for b in countries(rt.by, [], sc, economy, where, "by") if b not in against]
         sec = tuple(resolve_sectors(rt.sectors, sc, economy, where, sectors))
+        if rt.rule != "none" and not (by and against and sec):
+            why = (
+                "every country of by is also in against: a country does not retaliate "
+                "against itself"
+                if against and sec
+                else _no_pair_reason(by, against, list(sec), "against", "by")
+            )
+            raise ScenarioError(f"{where}: the rule matches no pair of countries ({why})")
         if rt.rule == "mirror":
             ops.append(Mirror(where, tuple(by), tuple(against), sec))
         elif rt.rule in ("optimal", "best_response"):
@@ -200,6 +230,7 @@ def compile_scenario(sc: Scenario, economy: Any) -> PolicyProgram:
     if sectors is None:
         t0 = t0[:, :, None]
     shape = (n, n, t0.shape[2])
+    check_group_names_for(sc.groups, sc.group_sources, economy)
     first, provenance = in_force_ops(sc, economy, shape)
     effects = dict(estimated_effects(sc))  # rule -> the estimate's term (read, checked)
     ops = [

@@ -17,6 +17,10 @@ from blocs.errors import ScenarioError, closest
 __all__ = [
     "BUILTIN_GROUPS",
     "GROUP_INFO",
+    "MAX_GROUP_DEPTH",
+    "builtin_codes",
+    "check_group_names",
+    "check_group_names_for",
     "builtin_sector_groups",
     "countries",
     "load_groups_file",
@@ -42,17 +46,72 @@ def _load_groups() -> tuple[dict[str, tuple[str, ...]], dict[str, dict[str, str]
 BUILTIN_GROUPS, GROUP_INFO = _load_groups()
 
 
-def load_groups_file(path: str | Path) -> dict[str, list[str]]:
+#: The deepest nesting of groups (a group of groups of ...) resolved; deeper is refused.
+MAX_GROUP_DEPTH = 100
+
+
+def builtin_codes() -> set[str]:
+    """Every ISO3 code the built-in groups list (real country codes)."""
+    return {m.upper() for members in BUILTIN_GROUPS.values() for m in members}
+
+
+def check_group_names(groups: Mapping[str, Any], where: str) -> None:
+    """Refuse group names that would shadow a built-in group, ``ALL`` or a country code a
+    built-in group lists (``[groups] CHN = ["MEX"]`` would make every "CHN" mean Mexico).
+
+    Raises:
+        ScenarioError: naming ``where`` and the group.
+    """
+    codes = builtin_codes()
+    for name in groups:
+        key = name.strip().upper()
+        if key == "ALL" or key in BUILTIN_GROUPS:
+            raise ScenarioError(
+                f"{where}.{name}: '{name}' is the name of a built-in group; a group of your "
+                f"own needs another name (e.g. my_{name.lower()})"
+            )
+        if key in codes:
+            raise ScenarioError(
+                f"{where}.{name}: '{name}' is a country code; a group named like a country "
+                f"would replace it everywhere: choose another name (e.g. my_{name.lower()})"
+            )
+
+
+def check_group_names_for(
+    groups: Mapping[str, Any], sources: Mapping[str, str], economy: Any
+) -> None:
+    """Refuse group names equal to a country code of ``economy`` (where: ``sources``)."""
+    for name in groups:
+        if name.strip().upper() in economy.iso3:
+            where = sources.get(name, "groups")
+            raise ScenarioError(
+                f"{where}.{name}: '{name}' is a country code of this data; a group named like "
+                f"a country would replace it everywhere: choose another name "
+                f"(e.g. my_{name.lower()})"
+            )
+
+
+def load_groups_file(path: str | Path, *, label: str | None = None) -> dict[str, list[str]]:
     """A user's groups file: ``name = ["USA", ...]`` lines, or tables like ``groups.toml``
     (``[name]`` with ``members = [...]``). Used by ``groups_file`` in a scenario's
-    ``[scenario]`` table and by the ``BLOCS_GROUPS`` environment variable."""
+    ``[scenario]`` table and by the ``BLOCS_GROUPS`` environment variable.
+
+    ``label``: how errors name the file (default: its path)."""
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: groups file not found")
+    label = label or str(path)
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "file not found"
+        raise ScenarioError(f"{label}: groups file {what}")
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            f"{label}: the groups file is not UTF-8 text; save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"{label}: cannot read the groups file ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: TOML syntax error: {exc}") from None
+        raise ScenarioError(f"{label}: TOML syntax error: {exc}") from None
     out: dict[str, list[str]] = {}
     for name, value in doc.items():
         members = value.get("members") if isinstance(value, dict) else value
@@ -89,6 +148,11 @@ def resolve_group(
             if key in stack:
                 cycle = " -> ".join((*stack, key))
                 raise ScenarioError(f"{where}: groups refer to each other in a cycle: {cycle}")
+            if len(stack) >= MAX_GROUP_DEPTH:
+                raise ScenarioError(
+                    f"{where}: groups nest more than {MAX_GROUP_DEPTH} levels deep "
+                    f"({' -> '.join(stack[:3])} -> ... -> {key}); list the countries directly"
+                )
             members = user[key][1] if key in user else BUILTIN_GROUPS[key]
             for m in members:
                 visit(m, (*stack, key))

@@ -12,10 +12,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from blocs.errors import ScenarioError, closest
-from blocs.scenario.groups import load_groups_file
+from blocs.scenario.groups import check_group_names, load_groups_file
 from blocs.scenario.schema import Scenario, estimated_effects, model_options, validation_message
 
-__all__ = ["builtin_scenarios", "load_scenario", "parse_scenario", "validation_message"]
+__all__ = [
+    "builtin_scenarios",
+    "load_scenario",
+    "parse_scenario",
+    "read_text",
+    "validation_message",
+]
 
 
 # ----------------------------------------------------------------------------------------
@@ -55,14 +61,23 @@ def parse_scenario(
         )
     sc = sc.model_copy(update={"base_dir": str(base_dir), "path": path})
     estimated_effects(sc)  # partial effects from estimate files: present, converged, term known
+    sources: dict[str, str] = {}
     extra: dict[str, list[str]] = {}
     env_file = os.environ.get("BLOCS_GROUPS")
     if env_file:
-        extra.update(load_groups_file(env_file))
+        env_groups = load_groups_file(env_file, label=f"BLOCS_GROUPS={env_file}")
+        check_group_names(env_groups, f"BLOCS_GROUPS={env_file}")
+        extra.update(env_groups)
+        sources.update(dict.fromkeys(env_groups, f"BLOCS_GROUPS={env_file}"))
     if sc.scenario.groups_file:
-        extra.update(load_groups_file(Path(base_dir) / sc.scenario.groups_file))
-    if extra:
-        sc = sc.model_copy(update={"groups": {**extra, **sc.groups}})
+        file = Path(base_dir) / sc.scenario.groups_file
+        file_groups = load_groups_file(file, label=f"{path}, scenario.groups_file: {file}")
+        check_group_names(file_groups, str(file))
+        extra.update(file_groups)
+        sources.update(dict.fromkeys(file_groups, str(file)))
+    check_group_names(sc.groups, f"{path}, groups")
+    sources.update(dict.fromkeys(sc.groups, f"{path}, groups"))
+    sc = sc.model_copy(update={"groups": {**extra, **sc.groups}, "group_sources": sources})
     sc.options  # noqa: B018  (validates [model] for the scenario's model)
     for k, v in enumerate(sc.variants):
         model_options(sc.kind, {**sc.model, **v.model}, where=f"{path}, variants[{k}].model")
@@ -88,7 +103,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     elif p.suffix == ".toml" or p.exists():
         if not p.exists():
             raise ScenarioError(f"{p}: file not found")
-        text = p.read_text()
+        if p.is_dir():
+            raise ScenarioError(f"{p}: is a folder, not a scenario file")
+        text = read_text(p, what="scenario file")
         label, base = str(p), p.parent
     else:
         raise ScenarioError(
@@ -100,6 +117,20 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{label}: TOML syntax error: {exc}") from None
     return parse_scenario(doc, path=label, base_dir=base)
+
+
+def read_text(path: Path, *, what: str) -> str:
+    """The UTF-8 text of ``path``; an unreadable or non-UTF-8 file is a ScenarioError."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{path}, line {line}: the {what} is not UTF-8 text (byte {exc.object[exc.start]:#x}"
+            "); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the {what} ({exc.strerror})") from None
 
 
 def builtin_scenarios() -> dict[str, Path]:

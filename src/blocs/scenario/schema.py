@@ -46,7 +46,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from blocs.data.us_tariffs import latest_date
 from blocs.errors import ScenarioError, closest
@@ -61,6 +61,7 @@ __all__ = [
     "DATA_MODELS",
     "FIRST_IN_FORCE_DATE",
     "IEEPA_OUTCOMES",
+    "MAX_RATE",
     "OPERATIONS",
     "SPECIAL_RATES",
     "Agreement",
@@ -75,8 +76,10 @@ __all__ = [
     "TradeCostRule",
     "UsTariffsInForce",
     "Variant",
+    "check_rate",
     "check_tariff",
     "estimated_effects",
+    "finite_float",
     "in_force_date",
     "model_options",
     "validation_message",
@@ -143,7 +146,11 @@ class _Rule(BaseModel):
 
 
 class TariffRule(_Rule):
-    """``importers`` levy a tariff on goods from ``exporters`` (one operation)."""
+    """``importers`` levy a tariff on goods from ``exporters`` (one operation).
+
+    ``extreme = true`` accepts a ``rate``, ``add``, ``cap`` or ``floor`` above
+    :data:`MAX_RATE` (500 %), which is otherwise refused as a percentage typed for a fraction.
+    """
 
     rate: float | str | None = None
     convention: Literal["expenditure", "gdp"] | None = None
@@ -151,6 +158,15 @@ class TariffRule(_Rule):
     multiply: float | None = None
     cap: float | None = None
     floor: float | None = None
+    extreme: bool = False
+
+    @model_validator(mode="after")
+    def _magnitude(self) -> TariffRule:
+        for key in ("rate", "add", "cap", "floor"):
+            value = getattr(self, key)
+            if isinstance(value, float | int):
+                check_rate(float(value), key=key, extreme=self.extreme)
+        return self
 
     @field_validator("rate")
     @classmethod
@@ -202,11 +218,42 @@ class TariffRule(_Rule):
 OPERATIONS = ("rate", "add", "multiply", "cap", "floor")
 
 
+#: The largest rate (and ``add``, ``cap``, ``floor``) a rule accepts unless it says
+#: ``extreme = true``: 5 = 500 %. A larger number is almost always a percentage typed for a
+#: fraction (``rate = 25`` meaning 25 %). The same bound applies to ``[coalition]`` rates.
+MAX_RATE = 5.0
+
+
 def check_tariff(v: float) -> None:
     if not math.isfinite(v):
         raise ValueError("tariff must be a finite number (0.25 = 25 %)")
     if v <= -1.0:
         raise ValueError(f"tariff {v} is <= -100 %; tariffs are fractions > -1 (0.25 = 25 %)")
+
+
+def check_rate(v: float, *, key: str = "rate", extreme: bool | None = False) -> None:
+    """Refuse a rate above :data:`MAX_RATE` (a percentage typed for a fraction).
+
+    ``extreme``: True accepts it; False refuses it and tells how to opt in (``extreme =
+    true``); None refuses it with no opt-in (where none exists, e.g. ``[coalition]``).
+
+    Raises:
+        ValueError: ``"rate 25 is 2500 %; rates are fractions (did you mean 0.25?) ..."``.
+    """
+    if extreme or not math.isfinite(v) or v <= MAX_RATE:
+        return
+    opt_in = "; if you mean it, add extreme = true to the rule" if extreme is False else ""
+    raise ValueError(
+        f"{key} {v:g} is {100 * v:g} %; rates are fractions, 0.25 = 25 % "
+        f"(did you mean {v / 100:g}?){opt_in}"
+    )
+
+
+def finite_float(v: float | None, key: str) -> float | None:
+    """``v`` unchanged if finite (or None); else ValueError naming ``key``."""
+    if v is not None and not math.isfinite(v):
+        raise ValueError(f"{key} must be a finite number, not {v}")
+    return v
 
 
 class TradeCostRule(_Rule):
@@ -221,6 +268,11 @@ class TradeCostRule(_Rule):
     partial_effect: PartialEffectValue = None
     change: float | None = Field(None, gt=0)
     symmetric: bool = False
+
+    @field_validator("partial_effect", "change")
+    @classmethod
+    def _finite(cls, v: float | None, info: Any) -> float | None:
+        return finite_float(v, info.field_name)
 
 
 class Agreement(BaseModel):
@@ -240,6 +292,7 @@ class Agreement(BaseModel):
     external_tariff: float | None = None
     sectors: list[str] | None = None
     note: str = ""
+    extreme: bool = False
 
     @field_validator("external_tariff")
     @classmethod
@@ -247,6 +300,17 @@ class Agreement(BaseModel):
         if v is not None:
             check_tariff(v)
         return v
+
+    @field_validator("partial_effect")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        return finite_float(v, "partial_effect")
+
+    @model_validator(mode="after")
+    def _magnitude(self) -> Agreement:
+        if self.external_tariff is not None:
+            check_rate(self.external_tariff, key="external_tariff", extreme=self.extreme)
+        return self
 
 
 class Retaliation(BaseModel):
@@ -425,6 +489,9 @@ class Scenario(BaseModel):
     game: dict[str, Any] | None = None
     base_dir: str = Field(default=".", exclude=True)
     path: str = Field(default="<scenario>", exclude=True)
+    #: Where each group of :attr:`groups` was defined (for error messages): the file and
+    #: table (``"x.toml, groups"``, a groups file, ``"BLOCS_GROUPS=..."``).
+    group_sources: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
     def name(self) -> str:
@@ -449,6 +516,9 @@ class Scenario(BaseModel):
 
 def model_options(kind: str, raw: Mapping[str, Any], *, where: str) -> Any:
     """Validate a ``[model]`` table for the registered model ``kind``; errors name the key."""
+    for key, value in raw.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ScenarioError(f"{where}.{key}: must be a finite number, not {value}")
     try:
         return get_model(kind).Options.model_validate(dict(raw))
     except ValidationError as exc:

@@ -18,7 +18,13 @@ compares the two on the 194-country solve.
 """
 
 from blocs.solvers.broyden import broyden, refine
-from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL, FIXED_POINT_TOL
+from blocs.solvers.defaults import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOL,
+    FIXED_POINT_TOL,
+    MAX_TOL,
+    check_solver_settings,
+)
 from blocs.solvers.fixed_point import fixed_point, fixed_point_root, linear_solve, neumann
 from blocs.solvers.foc_newton import (
     BROYDEN_RESTART,
@@ -36,6 +42,8 @@ __all__ = [
     "BROYDEN_RESTART",
     "DEFAULT_MAX_STEPS",
     "DEFAULT_TOL",
+    "MAX_TOL",
+    "check_solver_settings",
     "FIXED_POINT_TOL",
     "FOC_MAX_ITER",
     "FOC_MAX_STEP",

@@ -206,7 +206,7 @@ def outcomes(eq: MultiSectorEquilibrium) -> dict[str, Array]:
     revenue1 = jnp.sum(eq.t_new * X1, axis=(0, 2))
     return {
         "welfare_pct": eq.welfare_pct,
-        "deficit_change_pct": deficit_change(eq.D_new, base.D),
+        "deficit_change_pct": deficit_change(eq.D_new, base.D, imp0 + exp0),
         "exports_gdp_pct": pct_change(exp1 / va1, exp0 / va0),
         "imports_gdp_pct": pct_change(imp1 / va1, imp0 / va0),
         "employment_pct": jnp.zeros(n),

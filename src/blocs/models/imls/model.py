@@ -95,7 +95,7 @@ def data_outcomes(sol: Solution) -> dict[str, jax.Array]:
     exp0, exp1 = (X0 * off).sum(1), (X1 * off).sum(1)
     return {
         "welfare_pct": 100.0 * (sol.welfare_hat - 1.0),
-        "deficit_change_pct": deficit_change(imp1 - exp1, imp0 - exp0),
+        "deficit_change_pct": deficit_change(imp1 - exp1, imp0 - exp0, imp0 + exp0),
         "exports_gdp_pct": pct_change(exp1 / Y1, exp0 / Y0),
         "imports_gdp_pct": pct_change(imp1 / Y1, imp0 / Y0),
         "employment_pct": 100.0 * (sol.L_hat - 1.0),
