@@ -47,8 +47,6 @@ def test_user_economy_identity_and_country_data():
     assert set(eco.country_data) == {"score"}
     np.testing.assert_array_equal(np.asarray(eco.country_data["score"]), [1.0, np.nan, 3.0])
     assert us_tariffs_2025_04(eco) is None
-    # the deprecated property: NaN where the data has no column
-    assert np.isnan(np.asarray(eco.us_tariff_2025)).all()
 
 
 def test_us_tariff_column_is_country_data():
@@ -73,10 +71,12 @@ def test_economy_is_a_pytree_with_static_identity():
 def test_embedded_data_sets_name_themselves(world):
     assert world.dataset == "world2023"
     assert us_tariffs_2025_04(world).shape == (world.n,)
-    for name in DATASETS[1:]:
+    assert set(DATASETS) >= {"world2023", "icio2022", "cp2015", "icio2022-agg"}
+    for name in ("icio2022", "cp2015"):
         eco = load_dataset(name)
         assert isinstance(eco, MultiSectorEconomy) and eco.dataset == name
         assert us_tariffs_2025_04(eco) is None
+    assert load_dataset("icio2022-agg").dataset == "icio2022-agg"
     cp = load_dataset("cp2015")
     gio = np.asarray(cp.gamma_io)
     assert with_io_links(cp, np.clip(gio, 0.0, None)).dataset == USER_DATASET
