@@ -49,6 +49,7 @@ __all__ = [
     "StepsOpt",
     "TolOpt",
     "check_column",
+    "check_output_dir",
     "check_outputs",
     "check_solver",
     "clean",
@@ -346,10 +347,18 @@ def check_outputs(*, out: Path | None = None, report: Path | None = None) -> Non
     ``--report`` (a folder files can be written into) before anything is solved, so that a
     bad output path fails first and writes nothing."""
     for flag, path, check in (("--out", out, check_folder), ("--report", report, check_dir)):
-        if path is None:
-            continue
+        if path is not None:
+            try:
+                check(path)
+            except InputError as exc:
+                raise InputError(f"{flag} {exc}") from None
+
+
+def check_output_dir(flag: str, path: Path | None) -> None:
+    """Check a folder option that files are written into (not replaced whole)."""
+    if path is not None:
         try:
-            check(path)
+            check_dir(path)
         except InputError as exc:
             raise InputError(f"{flag} {exc}") from None
 

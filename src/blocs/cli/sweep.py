@@ -28,7 +28,7 @@ from blocs.cli.common import (
     StepsOpt,
     TolOpt,
     check_column,
-    check_outputs,
+    check_output_dir,
     check_solver,
     err_console,
     fmt_number,
@@ -43,7 +43,7 @@ from blocs.cli.common import (
     text,
 )
 from blocs.errors import InputError
-from blocs.io import atomic_write_text, check_dir
+from blocs.io import atomic_write_text
 from blocs.report.sweep import write_sweep_report
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 from blocs.sweep.store import CHUNKS, MANIFEST
@@ -229,9 +229,8 @@ def sweep(
     """
     with handle_errors():
         check_solver(tol, max_steps)
-        check_outputs(report=report)
-        if out is not None:
-            _check_out(out)
+        check_output_dir("--out", out)
+        check_output_dir("--report", report)
         backend = _backend(scheduler, local_cluster, processes)
         sc = load(scenario, parse_sets(set_))
         check_column(column, sc)
@@ -305,13 +304,6 @@ def sweep(
     _print(result, summary, column)
     if written:
         report_written(f"wrote {'; '.join(written)}")
-
-
-def _check_out(out: Path) -> None:
-    try:
-        check_dir(out)
-    except InputError as exc:
-        raise InputError(f"--out {exc}") from None
 
 
 def _grid_only(result: sw.SweepResult) -> bool:
