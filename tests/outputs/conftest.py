@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from blocs.cli import app
 from blocs.run import Run
 
 #: COLUMNS values every printed-message test runs under (unset, narrow, wide).
@@ -33,8 +34,6 @@ def fake_run(tag: str, *, sectors: bool = False, variant: str = "") -> Run:
 @pytest.fixture(params=WIDTHS, ids=["COLUMNS-unset", "COLUMNS-40", "COLUMNS-300"])
 def cli(request, monkeypatch):
     """Invoke ``blocs ARGS`` in-process under one terminal width; returns the result."""
-    from blocs.cli import app  # noqa: PLC0415 (the CLI is imported where it is used)
-
     if request.param is None:
         monkeypatch.delenv("COLUMNS", raising=False)
     else:

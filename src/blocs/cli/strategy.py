@@ -136,7 +136,12 @@ def optimal(
                 progress=lambda m: st.update(text(m)),
             )
         table = new_table(
-            [("partner", "left"), ("sector", "left"), ("start %", "right"), ("optimal %", "right")],
+            [
+                ("partner", "left"),
+                ("sector", "left"),
+                ("scenario (mean) %", "right"),
+                ("optimal %", "right"),
+            ],
             first_bold=False,
         )
         inst = r.to_frame()
@@ -151,9 +156,10 @@ def optimal(
         print_table(f"{r.scenario}: optimal tariffs of {r.player} ({r.shape}, {r.kind})", table)
         more = f" (25 of {len(inst)} shown, highest first)" if len(inst) > 25 else ""
         say(
-            f"mean tariff {_f(100 * r.rate)} %; welfare of {r.player} "
-            f"{_f(r.welfare_start_pct, 3, signed=True)} % -> "
-            f"{_f(r.welfare_pct, 3, signed=True)} % (from the baseline){more}"
+            f"mean tariff {_f(100 * r.rate)} %; welfare of {r.player} (from the baseline): "
+            f"{_f(r.welfare_start_pct, 3, signed=True)} % with the scenario's tariffs "
+            f"averaged onto each instrument ({r.shape}), {_f(r.welfare_pct, 3, signed=True)} % "
+            f"at the optimum{more}"
         )
         note(
             f"{r.iterations} iterations, projected gradient "
