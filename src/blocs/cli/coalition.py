@@ -52,7 +52,7 @@ from blocs.report.coalition import write_coalition_report
 from blocs.scenario import Scenario
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
-__all__ = ["COMMANDS", "PRESETS", "coalition", "coalition_spec"]
+__all__ = ["COMMANDS", "PRESETS", "coalition", "coalition_spec", "efficiency_words"]
 
 #: Named presets accepted as the command's argument.
 PRESETS = ("allied-front",)
@@ -179,12 +179,7 @@ def _print(res: CoalitionResults) -> None:
     )
     if spec.response == "optimal":
         say(_response_line(res))
-    eff = float(res.efficiency[g])
-    efficiency = (
-        f"efficiency {_f(eff)} $ of {pl.target} loss per $ of members' loss"
-        if math.isfinite(eff)
-        else f"efficiency not reported (members' cost below {settings.MATERIAL_COST_PCT:g} %)"
-    )
+    efficiency = efficiency_words(float(res.efficiency[g]), pl.target)
     say(
         f"Grand coalition: members' cost {_f(res.cost_pct[g])} % (expenditure-weighted), "
         f"outsiders {_f(res.outsiders_pct[g], signed=True)} %, {efficiency}."
@@ -229,6 +224,17 @@ def _print(res: CoalitionResults) -> None:
         "leader re-imposing its tariffs on a member above which joining no longer pays. "
         f"Solved in {_f(res.seconds, 1)} s, largest residual "
         f"{_f(max(res.max_residual), 1, sci=True)}."
+    )
+
+
+def efficiency_words(eff: float, target: str) -> str:
+    """The grand coalition's efficiency, or why it is not reported (NaN: the members gain,
+    or lose less than :data:`~blocs.coalitions.settings.MATERIAL_COST_PCT`)."""
+    if math.isfinite(eff):
+        return f"efficiency {_f(eff)} $ of {target} loss per $ of members' loss"
+    return (
+        "efficiency not reported (the members' loss is below "
+        f"{settings.MATERIAL_COST_PCT:g} % of their expenditure)"
     )
 
 

@@ -142,16 +142,19 @@ def check_scheduler_address(address: str) -> str:
 
 
 def local_cluster_options(n_workers: int, processes: bool) -> dict[str, Any]:
-    """The ``LocalCluster`` arguments of :class:`Dask`: bound to :data:`LOCAL_HOST` only
-    (Dask exchanges pickled data: nothing on the network may reach these processes), no
-    dashboard."""
-    return {
+    """The ``LocalCluster`` arguments of :class:`Dask`: worker processes and the scheduler
+    listen on :data:`LOCAL_HOST` only (Dask exchanges pickled data: nothing on the network
+    may reach them); with ``processes=False`` everything is in this process (``inproc://``,
+    no socket). No dashboard."""
+    opts: dict[str, Any] = {
         "n_workers": n_workers,
         "threads_per_worker": 1,
         "processes": processes,
-        "host": LOCAL_HOST,
         "dashboard_address": None,
     }
+    if processes:
+        opts["host"] = LOCAL_HOST
+    return opts
 
 
 class Dask:
