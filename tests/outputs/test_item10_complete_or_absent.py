@@ -47,7 +47,7 @@ def test_concurrent_writers_never_mix(tmp_path: Path):
     for _ in range(200):  # 47 of 200 trials mixed before (issue 12)
         barrier = threading.Barrier(2)
 
-        def write(tag: str) -> None:
+        def write(tag: str, barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             write_run(runs[tag], out)
 

@@ -6,7 +6,9 @@ import math
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from blocs.cli import app
 from blocs.cli import coalition as coalition_cli
 from blocs.cli import run as run_cli
 from blocs.coalitions import settings
@@ -48,10 +50,11 @@ def test_unknown_code_suggestions_include_groups():
 
 
 @pytest.mark.slow
-def test_grid_sweep_reports_points_and_what_it_wrote(cli, tmp_path: Path):
+def test_grid_sweep_reports_points_and_what_it_wrote(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")  # one width: a solve (widths are tested above)
     out = tmp_path / "sweep"
-    res = cli("sweep", "liberation-day", "--grid", "trade_elasticity=3,4", "--out", out,
-              "--countries", "USA,CHN")  # fmt: skip
+    res = CliRunner().invoke(app, ["sweep", "liberation-day", "--grid", "trade_elasticity=3,4", "--out", str(out),
+              "--countries", "USA,CHN"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "across 2 grid points" in res.stdout and "draws" not in res.stdout
     assert "p5" not in res.stdout and "trade_elasticity=3" in res.stdout
