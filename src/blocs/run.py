@@ -21,8 +21,7 @@ import jax
 import numpy as np
 import pandas as pd
 
-from blocs.errors import InputError
-from blocs.io import atomic_write_parquet, atomic_write_text
+from blocs.io import atomic_write_parquet, atomic_write_text, write_folder
 from blocs.models.base import DEFICIT_NOISE_SHARE, Policy, undefined_deficits
 from blocs.models.registry import get_model
 from blocs.results import group_summary
@@ -57,7 +56,9 @@ __all__ = [
     "policy_for",
     "respond_for",
     "run_scenario",
+    "run_files",
     "run_variants",
+    "variant_names",
     "write_run",
 ]
 
@@ -293,11 +294,32 @@ def array_checksum(economy: Any) -> str:
     return h.hexdigest()
 
 
-def write_run(run: Run, out_dir: str | Path) -> list[Path]:
-    """Write ``countries.csv``, ``run.json`` (and ``sectors.csv``) into ``out_dir``, atomically."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
+def variant_names(runs: Sequence[Run]) -> list[str]:
+    """The sub-folder of each variant (``runs[1:]``) inside a run's output folder.
+
+    Safe (letters, digits, ``-``, ``_`` only: never ``.``, ``..`` or a path) and unique
+    (``a/b`` and ``a-b`` get ``a-b`` and ``a-b-2``); an empty result is ``variant``.
+
+    Example:
+        >>> names = ["..", ".", "a/b", "a-b", "", "élan"]
+        >>> variant_names([Run(None, None, None, pd.DataFrame(), {}, variant=v) for v in ["", *names]])
+        ['variant', 'variant-2', 'a-b', 'a-b-2', 'variant-3', 'élan']
+    """
+    used: set[str] = set()
+    names = []
+    for r in runs[1:]:
+        slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in r.variant).strip("-_")
+        slug = slug or "variant"
+        name, k = slug, 2
+        while name.lower() in used:
+            name, k = f"{slug}-{k}", k + 1
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+def run_files(run: Run) -> dict[str, str]:
+    """The files of one run: ``countries.csv``, ``run.json`` (and ``sectors.csv``)."""
     cols = [c for c in run.countries.columns if c not in ("expenditure", "gdp")]
     texts = {
         "countries.csv": run.countries[cols].to_csv(index=False, float_format="%.10g"),
@@ -305,8 +327,24 @@ def write_run(run: Run, out_dir: str | Path) -> list[Path]:
     }
     if run.sectors is not None:
         texts["sectors.csv"] = run.sectors.to_csv(index=False, float_format="%.10g")
-    paths = []
-    for name, text in texts.items():
-        atomic_write_text(out / name, text)
-        paths.append(out / name)
-    return paths
+    return texts
+
+
+def write_run(run: Run | Sequence[Run], out_dir: str | Path) -> list[Path]:
+    """Write a run as the folder ``out_dir``: ``countries.csv``, ``run.json`` (and
+    ``sectors.csv``); given a list (:func:`run_variants`), the first run there and each
+    variant in a sub-folder (:func:`variant_names`).
+
+    The folder is replaced whole and in one step (:func:`blocs.io.write_folder`): no file of
+    an earlier run stays beside the new ones, concurrent writers never mix, and a killed
+    writer leaves the old folder or the new one. Everything is prepared before anything is
+    written.
+
+    Raises:
+        InputError: ``out_dir`` is a file, or a folder holding files blocs did not write.
+    """
+    runs = [run] if isinstance(run, Run) else list(run)
+    files: dict[str, str] = dict(run_files(runs[0]))
+    for name, r in zip(variant_names(runs), runs[1:], strict=True):
+        files.update({f"{name}/{k}": v for k, v in run_files(r).items()})
+    return write_folder(out_dir, files)

@@ -23,6 +23,8 @@ def _chunk(draws: list[int]) -> pd.DataFrame:
 def test_open_output_resumes_and_refuses_other_sweeps(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert store.open_output(out, DOC, 2, 4) == set()
+    assert not out.exists()  # nothing written before the first chunk
+    store.save_manifest(out, DOC, 2, 4, set())
     store.write_chunk(out, 1, _chunk([2, 3]))
     (out / "chunks" / ".chunk-000000.parquet.1.tmp").write_bytes(b"partial")
     assert store.open_output(out, DOC, 2, 4) == {1}  # found on disk; the stale file removed

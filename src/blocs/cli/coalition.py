@@ -1,7 +1,8 @@
 """``blocs coalition``: every coalition of allies against a target, summarised.
 
 One call to :func:`blocs.coalitions.solve_coalitions`. Exit codes: 0 ok, 2 bad input, 3 some
-equilibria did not converge (the tables are still printed and written, failures listed).
+equilibria did not converge (the tables are printed with the failures listed; nothing is
+written).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from blocs.cli.common import (
     SetOpt,
     StepsOpt,
     TolOpt,
+    check_outputs,
     check_solver,
     enable_compile_cache,
     err_console,
@@ -37,14 +39,20 @@ from blocs.cli.common import (
     text,
     with_overrides,
 )
-from blocs.coalitions import CoalitionResults, CoalitionSpec, allied_front_spec, solve_coalitions
+from blocs.coalitions import (
+    CoalitionResults,
+    CoalitionSpec,
+    allied_front_spec,
+    settings,
+    solve_coalitions,
+)
 from blocs.errors import InputError, closest
 from blocs.models.registry import get_model
 from blocs.report.coalition import write_coalition_report
 from blocs.scenario import Scenario
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
-__all__ = ["COMMANDS", "PRESETS", "coalition", "coalition_spec"]
+__all__ = ["COMMANDS", "PRESETS", "coalition", "coalition_spec", "efficiency_words"]
 
 #: Named presets accepted as the command's argument.
 PRESETS = ("allied-front",)
@@ -171,11 +179,10 @@ def _print(res: CoalitionResults) -> None:
     )
     if spec.response == "optimal":
         say(_response_line(res))
-    # TODO(issue 12, item 17): report the efficiency only when the members' cost is material.
+    efficiency = efficiency_words(float(res.efficiency[g]), pl.target)
     say(
         f"Grand coalition: members' cost {_f(res.cost_pct[g])} % (expenditure-weighted), "
-        f"outsiders {_f(res.outsiders_pct[g], signed=True)} %, efficiency "
-        f"{_f(res.efficiency[g])} $ of {pl.target} loss per $ of members' loss."
+        f"outsiders {_f(res.outsiders_pct[g], signed=True)} %, {efficiency}."
     )
     if res.reaching:
         say(
@@ -217,6 +224,17 @@ def _print(res: CoalitionResults) -> None:
         "leader re-imposing its tariffs on a member above which joining no longer pays. "
         f"Solved in {_f(res.seconds, 1)} s, largest residual "
         f"{_f(max(res.max_residual), 1, sci=True)}."
+    )
+
+
+def efficiency_words(eff: float, target: str) -> str:
+    """The grand coalition's efficiency, or why it is not reported (NaN: the members gain,
+    or lose less than :data:`~blocs.coalitions.settings.MATERIAL_COST_PCT`)."""
+    if math.isfinite(eff):
+        return f"efficiency {_f(eff)} $ of {target} loss per $ of members' loss"
+    return (
+        "efficiency not reported (the members' loss is below "
+        f"{settings.MATERIAL_COST_PCT:g} % of their expenditure)"
     )
 
 
@@ -317,8 +335,10 @@ def coalition(
     """
     enable_compile_cache()
     pages: list[Path] = []
+    paths: list[Path] = []
     with handle_errors():
         check_solver(tol, max_steps)
+        check_outputs(out=out, report=report)
         overrides = parse_sets(set_)
         sc = load(preset, overrides) if preset is not None and _is_file(preset) else None
         spec = coalition_spec(
@@ -356,19 +376,21 @@ def coalition(
                 tol=tol,
                 max_steps=max_steps,
             )
-        paths = res.write(out) if out is not None else []
-        if report is not None:
-            pages = write_coalition_report(res, report)
+        failed = _failures(res)
+        if not failed:  # a failed run writes nothing
+            paths = res.write(out) if out is not None else []
+            if report is not None:
+                pages = write_coalition_report(res, report)
     _print(res)
     if paths:
         report_written(f"wrote {len(paths)} files into {out}")
     if pages:
         report_written(f"wrote {pages[-1]} and {len(pages) - 1} figures")
-    failed = _failures(res)
     if failed:
+        unwritten = " Nothing was written." if out is not None or report is not None else ""
         print_error(
             f"{len(failed)} equilibria did not converge ({_first(failed, 5)}); their rows are "
-            "NaN. Try smaller tariffs or revenue='lump_sum'.",
+            f"NaN.{unwritten} Try smaller tariffs or revenue='lump_sum'.",
             code=EXIT_NO_CONVERGENCE,
         )
         raise typer.Exit(EXIT_NO_CONVERGENCE)

@@ -32,7 +32,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from blocs.errors import BlocsError, ConvergenceError, InputError
+from blocs.errors import BlocsError, ConvergenceError, InputError, closest
+from blocs.io import check_dir, check_folder
+from blocs.models.registry import get_model
 from blocs.scenario import Scenario, load_scenario
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
@@ -46,6 +48,9 @@ __all__ = [
     "SetOpt",
     "StepsOpt",
     "TolOpt",
+    "check_column",
+    "check_output_dir",
+    "check_outputs",
     "check_solver",
     "clean",
     "enable_compile_cache",
@@ -325,6 +330,37 @@ def check_solver(tol: float, max_steps: int) -> None:
         raise InputError(
             f"--max-steps {max_steps}: must be >= 1, e.g. --max-steps {DEFAULT_MAX_STEPS}"
         )
+
+
+def check_column(column: str, sc: Scenario, flag: str = "--column") -> None:
+    """``--column`` is an outcome of the scenario's model (checked before solving)."""
+    names = get_model(sc.kind).outcome_names
+    if column not in names:
+        raise InputError(
+            f"{flag} {column!r}: not an outcome of {sc.name}{closest(column, names)}; choose "
+            f"one of {', '.join(names)}"
+        )
+
+
+def check_outputs(*, out: Path | None = None, report: Path | None = None) -> None:
+    """Check ``--out`` (replaced whole: new, empty or an earlier blocs output) and
+    ``--report`` (a folder files can be written into) before anything is solved, so that a
+    bad output path fails first and writes nothing."""
+    for flag, path, check in (("--out", out, check_folder), ("--report", report, check_dir)):
+        if path is not None:
+            try:
+                check(path)
+            except InputError as exc:
+                raise InputError(f"{flag} {exc}") from None
+
+
+def check_output_dir(flag: str, path: Path | None) -> None:
+    """Check a folder option that files are written into (not replaced whole)."""
+    if path is not None:
+        try:
+            check_dir(path)
+        except InputError as exc:
+            raise InputError(f"{flag} {exc}") from None
 
 
 def parse_rows(countries: str | None) -> tuple[str, ...] | None:

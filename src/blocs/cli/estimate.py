@@ -7,56 +7,78 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
-from blocs.cli.common import err_console, fmt_number, handle_errors, out_console
+from blocs.cli.common import (
+    check_output_dir,
+    clean,
+    err_console,
+    fmt_number,
+    handle_errors,
+    new_table,
+    out_console,
+    print_table,
+    report_written,
+    text,
+)
 from blocs.estimate import estimate_gravity, load_panel, write_estimate
 
 __all__ = ["COMMANDS", "estimate", "print_estimate"]
 
 
 def print_estimate(est: Any, console: Console | None = None) -> None:
-    """The coefficient table and what was dropped, converged and assumed."""
+    """The coefficient table and what was dropped, converged and assumed (user text, such
+    as terms and notes, printed literally)."""
     console = console or out_console()
-    table = Table(title=escape(est.formula), title_justify="left")
-    for name in ("term", "coef", "s.e.", "p", "95 % interval", "effect %"):
-        table.add_column(name, justify="left" if name == "term" else "right", no_wrap=True)
+    table = new_table(
+        ["term", *((name, "right") for name in ("coef", "s.e.", "p", "95 % interval", "effect %"))],
+        first_bold=False,
+    )
     for _, r in est.table().iterrows():
         table.add_row(
-            escape(str(r["term"])),
+            text(r["term"]),
             fmt_number(r["coef"], 6),
             fmt_number(r["se"], 6),
             fmt_number(r["p"], 4),
-            f"[{fmt_number(r['ci_low'], 3)}, {fmt_number(r['ci_high'], 3)}]",
+            text(f"[{fmt_number(r['ci_low'], 3)}, {fmt_number(r['ci_high'], 3)}]"),
             fmt_number(r["effect_pct"], 2, signed=True),
         )
-    console.print(table)
-    lines = [
-        "effect % = 100 (exp(coef) - 1): the partial effect on the pair's trade, before "
-        "general-equilibrium adjustment",
-        f"observations {est.nobs:,} of {est.n_rows:,} rows: dropped {est.n_domestic:,} domestic, "
-        f"{est.n_separated:,} separated, {est.n_singletons:,} singleton",
-        f"standard errors {est.vcov}; PPML "
-        + ("converged" if est.converged else "[bold red]did NOT converge[/]")
-        + f" (tolerance {est.options.get('tol', float('nan')):g})",
+    print_table(est.formula, table, console)
+    lines: list[Text] = [
+        text(
+            "effect % = 100 (exp(coef) - 1): the partial effect on the pair's trade, before "
+            "general-equilibrium adjustment",
+            "dim",
+        ),
+        text(
+            f"observations {est.nobs:,} of {est.n_rows:,} rows: dropped {est.n_domestic:,} "
+            f"domestic, {est.n_separated:,} separated, {est.n_singletons:,} singleton",
+            "dim",
+        ),
+        Text.assemble(
+            (f"standard errors {clean(est.vcov)}; PPML ", "dim"),
+            ("converged", "dim") if est.converged else ("did NOT converge", "bold red"),
+            (f" (tolerance {est.options.get('tol', float('nan')):g})", "dim"),
+        ),
     ]
     if est.collinear:
-        lines.append(
-            f"[yellow]dropped as collinear with the fixed effects: {escape(', '.join(est.collinear))}[/]"
-        )
+        collinear = ", ".join(str(c) for c in est.collinear)
+        lines.append(text(f"dropped as collinear with the fixed effects: {collinear}", "yellow"))
     if est.dropped:
         more = est.n_dropped - len(est.dropped)
         lines.append(
-            "[yellow]dropped observations: "
-            + escape(", ".join(est.dropped[:8]))
-            + (f" and {est.n_dropped - 8} more" if est.n_dropped > 8 else "")
-            + ("" if more <= 0 else " (the first 100 are listed in estimate.json)")
-            + "[/]"
+            text(
+                "dropped observations: "
+                + ", ".join(str(d) for d in est.dropped[:8])
+                + (f" and {est.n_dropped - 8} more" if est.n_dropped > 8 else "")
+                + ("" if more <= 0 else " (the first 100 are listed in estimate.json)"),
+                "yellow",
+            )
         )
-    for note in est.notes:
-        lines.append(f"[yellow]note: {escape(note)}[/]")
-    console.print("[dim]" + "\n".join(lines) + "[/]", highlight=False)
+    for line in est.notes:
+        lines.append(text(f"note: {line}", "yellow"))
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def estimate(
@@ -97,7 +119,8 @@ def estimate(
     exporter^importer" --out est/
     """
     with handle_errors():
-        with err_console().status(f"estimating on {panel} ...", spinner="dots"):
+        check_output_dir("--out", out)
+        with err_console().status(text(f"estimating on {panel} ..."), spinner="dots"):
             data = load_panel(panel)
             est = estimate_gravity(
                 data,
@@ -110,7 +133,7 @@ def estimate(
         paths = write_estimate(est, out) if out is not None else []
     print_estimate(est)
     if paths:
-        err_console().print(f"wrote {', '.join(str(p) for p in paths)}", soft_wrap=True)
+        report_written(paths)
 
 
 #: The commands of this module (registered by :mod:`blocs.cli`).

@@ -12,6 +12,7 @@ import typer
 from blocs.cli.common import (
     ScenarioArg,
     SetOpt,
+    check_output_dir,
     enable_compile_cache,
     err_console,
     fmt_number,
@@ -75,6 +76,7 @@ def gradient(
     enable_compile_cache()
     paths: list[Path] = []
     with handle_errors():
+        check_output_dir("--out", out)
         if top < 1:
             raise InputError(f"--top {top}: must be >= 1")
         sc = load(scenario, parse_sets(set_))

@@ -18,6 +18,8 @@ from blocs.cli.common import (
     SetOpt,
     StepsOpt,
     TolOpt,
+    check_column,
+    check_outputs,
     check_solver,
     clean,
     enable_compile_cache,
@@ -159,7 +161,12 @@ def _side_by_side(
 def _print_side_by_side(
     runs: list[Run], rows: tuple[str, ...], fmt: Format, weights: str, column: str, title: str
 ) -> None:
-    wide, members = _side_by_side(runs, rows, weights, column)
+    _print_wide(*_side_by_side(runs, rows, weights, column), fmt, column, title)
+
+
+def _print_wide(
+    wide: pd.DataFrame, members: pd.Series, fmt: Format, column: str, title: str
+) -> None:
     if fmt is Format.csv:
         sys.stdout.write(wide.to_csv(float_format="%.6g"))
         return
@@ -171,21 +178,6 @@ def _print_side_by_side(
     for idx, row in wide.iterrows():
         table.add_row(text(_label(idx, members[idx])), *[fmt_number(v) for v in row])
     print_table(f"{title} — {column} (% change)", table)
-
-
-def _variant_folders(out: Path, runs: list[Run]) -> list[Path]:
-    """``out`` for the scenario as written, a safe unique sub-folder for each variant."""
-    # TODO(issue 11): writing a run with its variants belongs in blocs.run (issue 12, item 9).
-    folders, used = [out], set()
-    for r in runs[1:]:
-        slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in r.variant).strip("-")
-        slug = slug or "variant"
-        name, k = slug, 2
-        while name in used:
-            name, k = f"{slug}-{k}", k + 1
-        used.add(name)
-        folders.append(out / name)
-    return folders
 
 
 def run(
@@ -216,21 +208,24 @@ def run(
     paths: list[Path] = []
     with handle_errors():
         check_solver(tol, max_steps)
+        check_outputs(out=out, report=report)
         sc = load(scenario, parse_sets(set_))
+        check_column(column, sc)
         with err_console().status(text(f"solving {sc.name} ..."), spinner="dots"):
             runs = run_variants(sc, tol=tol, max_steps=max_steps)
         result = runs[0]
         rows = parse_rows(countries) or default_rows(result.economy)
         summary = result.summary(rows, weights=weights.value)
+        if len(runs) > 1:
+            wide = _side_by_side(runs, rows, weights.value, column)  # checked before writing
         if out is not None:
-            for r, folder in zip(runs, _variant_folders(out, runs), strict=True):
-                paths += write_run(r, folder)
+            paths += write_run(runs, out)
         if report is not None:
             html = write_report(result, report, weights=weights.value)
             paths += [html, *(html.parent / f for f in FIGURE_FILES)]
         if len(runs) > 1:
             title = f"{sc.name}: {len(runs) - 1} variant(s)"
-            _print_side_by_side(runs, rows, fmt, weights.value, column, title)
+            _print_wide(*wide, fmt, column, title)
         else:
             _print_run(result, summary, fmt, weights.value)
     if paths:
@@ -257,6 +252,8 @@ def compare(
         check_solver(tol, max_steps)
         overrides = parse_sets(set_)
         scenarios = [load(a, overrides), load(b, overrides)]
+        for sc in scenarios:
+            check_column(column, sc)
         with err_console().status("solving ...", spinner="dots"):
             runs = [run_scenario(sc, tol=tol, max_steps=max_steps) for sc in scenarios]
         title = f"{runs[0].scenario.name} vs {runs[1].scenario.name}"

@@ -19,6 +19,7 @@ from blocs.cli.common import (
     EXIT_NO_CONVERGENCE,
     ScenarioArg,
     SetOpt,
+    check_outputs,
     enable_compile_cache,
     err_console,
     fmt_number,
@@ -34,7 +35,7 @@ from blocs.cli.common import (
     text,
 )
 from blocs.errors import ConvergenceError, InputError
-from blocs.io import atomic_write_text
+from blocs.io import FileContent, write_folder
 from blocs.strategy import nash_for_scenario, optimal_for_scenario, talks_for_scenario
 
 __all__ = ["COMMANDS", "nash", "optimal", "talks"]
@@ -72,17 +73,13 @@ OutOpt = Annotated[
 
 
 def _write(out: Path, tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> list[Path]:
-    # TODO(issue 11): the results should write themselves (like Sensitivity.write) in the
-    # library, complete or absent (issue 12, item 10).
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder; give a folder path")
-    paths = []
-    for name, frame in tables.items():
-        atomic_write_text(out / name, frame.to_csv(index=False, float_format="%.10g"))
-        paths.append(out / name)
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=_json) + "\n")
-    paths.append(out / "summary.json")
-    return paths
+    """The tables (CSV) and ``summary.json`` as the folder ``out``, replaced whole in one
+    step (:func:`blocs.io.write_folder`: complete or absent)."""
+    files: dict[str, FileContent] = {
+        name: frame.to_csv(index=False, float_format="%.10g") for name, frame in tables.items()
+    }
+    files["summary.json"] = json.dumps(summary, indent=2, default=_json) + "\n"
+    return write_folder(out, files)
 
 
 def _json(v: Any) -> Any:
@@ -134,6 +131,7 @@ def optimal(
     enable_compile_cache()
     paths: list[Path] = []
     with handle_errors():
+        check_outputs(out=out)
         sc = load(scenario, parse_sets(set_))
         with err_console().status("optimal tariffs ...", spinner="dots") as st:
             r = optimal_for_scenario(
@@ -145,7 +143,12 @@ def optimal(
                 progress=lambda m: st.update(text(m)),
             )
         table = new_table(
-            [("partner", "left"), ("sector", "left"), ("start %", "right"), ("optimal %", "right")],
+            [
+                ("partner", "left"),
+                ("sector", "left"),
+                ("scenario (mean) %", "right"),
+                ("optimal %", "right"),
+            ],
             first_bold=False,
         )
         inst = r.to_frame()
@@ -160,9 +163,10 @@ def optimal(
         print_table(f"{r.scenario}: optimal tariffs of {r.player} ({r.shape}, {r.kind})", table)
         more = f" (25 of {len(inst)} shown, highest first)" if len(inst) > 25 else ""
         say(
-            f"mean tariff {_f(100 * r.rate)} %; welfare of {r.player} "
-            f"{_f(r.welfare_start_pct, 3, signed=True)} % -> "
-            f"{_f(r.welfare_pct, 3, signed=True)} % (from the baseline){more}"
+            f"mean tariff {_f(100 * r.rate)} %; welfare of {r.player} (from the baseline): "
+            f"{_f(r.welfare_start_pct, 3, signed=True)} % with the scenario's tariffs "
+            f"averaged onto each instrument ({r.shape}), {_f(r.welfare_pct, 3, signed=True)} % "
+            f"at the optimum{more}"
         )
         note(
             f"{r.iterations} iterations, projected gradient "
@@ -214,6 +218,7 @@ def nash(
     code = 0
     r: Any
     with handle_errors():
+        check_outputs(out=out)
         sc = load(scenario, parse_sets(set_))
         with err_console().status("Nash tariff war ...", spinner="dots") as st:
             try:
@@ -294,6 +299,7 @@ def talks(
     enable_compile_cache()
     paths: list[Path] = []
     with handle_errors():
+        check_outputs(out=out)
         sc = load(scenario, parse_sets(set_))
         with err_console().status("trade talks ...", spinner="dots") as st:
             r = talks_for_scenario(

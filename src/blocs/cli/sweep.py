@@ -27,6 +27,8 @@ from blocs.cli.common import (
     SetOpt,
     StepsOpt,
     TolOpt,
+    check_column,
+    check_output_dir,
     check_solver,
     err_console,
     fmt_number,
@@ -44,6 +46,7 @@ from blocs.errors import InputError
 from blocs.io import atomic_write_text
 from blocs.report.sweep import write_sweep_report
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
+from blocs.sweep.store import CHUNKS, MANIFEST
 
 __all__ = ["COMMANDS", "parse_grid", "sweep"]
 
@@ -186,11 +189,22 @@ def sweep(
     ] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help="run on a Dask scheduler, e.g. tcp://HOST:8786"),
+        typer.Option(
+            "--scheduler",
+            help="run on a Dask scheduler, e.g. tls://HOST:8786. SECURITY: Dask exchanges "
+            "pickled data, so a scheduler (or anyone between it and you) can run code on this "
+            "machine: connect only to a scheduler you control, and across a network use "
+            "tls:// with certificates set in Dask's own configuration "
+            "(distributed.comm.tls.ca-file, .client.cert, .client.key; e.g. "
+            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE)",
+        ),
     ] = None,
     local_cluster: Annotated[
         int | None,
-        typer.Option("--local-cluster", help="start a Dask LocalCluster with N workers"),
+        typer.Option(
+            "--local-cluster",
+            help="start a Dask LocalCluster with N workers (bound to 127.0.0.1 only)",
+        ),
     ] = None,
     processes: Annotated[
         int | None, typer.Option("--processes", help="run chunks in N local processes")
@@ -225,8 +239,11 @@ def sweep(
     """
     with handle_errors():
         check_solver(tol, max_steps)
+        check_output_dir("--out", out)
+        check_output_dir("--report", report)
         backend = _backend(scheduler, local_cluster, processes)
         sc = load(scenario, parse_sets(set_))
+        check_column(column, sc)
         # TODO(issue 11): turning the distribution flags into distributions (and the default
         # median from the scenario's options) could be a library helper of blocs.sweep.
         dist: dict[str, Any] = {}
@@ -285,16 +302,57 @@ def sweep(
             result = sw.run_sweep(
                 spec, out=out, backend=backend, chunk_size=chunk_size, progress=callback
             )
-        summary = result.summary(column=column)
-        paths: list[Path] = []
+        summary = _grid_summary(result, column) if _grid_only(result) else None
+        if summary is None:
+            summary = result.summary(column=column)
+        written: list[str] = []
         if out is not None:
-            paths.append(Path(out) / "summary.csv")
-            atomic_write_text(paths[-1], summary.to_csv(float_format="%.10g"))
+            n_chunks = len(list((Path(out) / CHUNKS).glob("chunk-*.parquet")))
+            atomic_write_text(Path(out) / "summary.csv", summary.to_csv(float_format="%.10g"))
+            written.append(
+                f"{Path(out) / 'summary.csv'}, {Path(out) / MANIFEST} and {n_chunks} chunk "
+                f"file(s) in {Path(out) / CHUNKS}"
+            )
         if report is not None:
-            paths.append(write_sweep_report(result, report, column=column))
+            written.append(str(write_sweep_report(result, report, column=column)))
     _print(result, summary, column)
-    if paths:
-        report_written(paths)
+    if written:
+        report_written(f"wrote {'; '.join(written)}")
+
+
+def _grid_only(result: sw.SweepResult) -> bool:
+    """A grid without random draws: its points are reported one by one, not as percentiles."""
+    return not result.spec.draws and result.spec.n_draws > 1
+
+
+def _point_label(result: sw.SweepResult, draw: int) -> str:
+    prm = sw.draw_parameters(result.spec, draw)
+    return ", ".join(f"{k}={prm[k]:g}" if isinstance(prm[k], float) else f"{k}={prm[k]}"
+                     for k in result.spec.grid_values)  # fmt: skip
+
+
+def _grid_summary(result: sw.SweepResult, column: str) -> pd.DataFrame:
+    """Rows x grid points (the value at each point), then ``min`` and ``max``."""
+    table = result.table
+    frames = {}
+    members = None
+    for d in range(result.spec.n_draws):
+        one = sw.summarize(
+            table[table["draw"] == d],
+            result.economy,
+            result.spec.rows,
+            column=column,
+            percentiles=(50.0,),
+            groups=result.scenario.groups,
+        )
+        frames[_point_label(result, d)] = one["p50"]
+        members = one["members"]
+    wide = pd.DataFrame(frames)
+    wide.insert(0, "members", members)
+    values = wide.drop(columns="members")
+    wide["min"] = values.min(axis=1)
+    wide["max"] = values.max(axis=1)
+    return wide
 
 
 def _backend(scheduler: str | None, local_cluster: int | None, processes: int | None) -> Any:
@@ -321,16 +379,20 @@ def _backend(scheduler: str | None, local_cluster: int | None, processes: int | 
 def _print(result: sw.SweepResult, summary: pd.DataFrame, column: str) -> None:
     n = result.spec.n_draws
     failed = result.n_failed
-    # TODO(issue 12, item 17): a grid sweep should not call its points "draws".
-    title = f"{result.scenario.name}: {column} across {n} draws" + (
+    grid = _grid_only(result)
+    unit = "grid points" if grid else "draws"
+    title = f"{result.scenario.name}: {column} across {n} {unit}" + (
         f" ({failed} failed, left out)" if failed else ""
     )
-    pcols = [c for c in summary.columns if c.startswith("p")]
-    table = new_table(["", *((c, "right") for c in pcols), ("mean", "right")])
+    if grid:
+        cols = [c for c in summary.columns if c != "members"]
+    else:
+        cols = [*(c for c in summary.columns if c.startswith("p")), "mean"]
+    table = new_table(["", *((c, "right") for c in cols)])
     for name, row in summary.iterrows():
         k = int(row["members"])
         label = f"{name}" if k == 1 else f"{name} ({k})"
-        table.add_row(text(label), *[fmt_number(row[c]) for c in [*pcols, "mean"]])
+        table.add_row(text(label), *[fmt_number(row[c]) for c in cols])
     print_table(title, table)
     m = result.manifest
     note(

@@ -11,13 +11,18 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from blocs.cli.common import (
+    check_output_dir,
+    clean,
     enable_compile_cache,
     err_console,
     fmt_number,
     handle_errors,
     out_console,
+    report_written,
+    text,
 )
 from blocs.errors import ConvergenceError, InputError
 from blocs.report.timeline import write_timeline_report
@@ -95,6 +100,8 @@ def timeline(
     record, with and without the retaliation then in force) and show the path."""
     enable_compile_cache()
     with handle_errors():
+        check_output_dir("--out", out)
+        check_output_dir("--report", report)
         sets = _choice(data, {"both": tuple(DATA_SETS), **{d: (d,) for d in DATA_SETS}}, "--data")
         rets = _choice(retaliation, {"both": (False, True), "on": (True,), "off": (False,)},
                        "--retaliation")  # fmt: skip
@@ -102,14 +109,14 @@ def timeline(
             raise InputError(f"--format {format!r}: use table or csv")
         with err_console().status("solving the regimes ...", spinner="dots") as status:
             tl = solve_timeline(sets, rets, unknown=unknown, upheld_path=upheld,
-                                progress=lambda m: status.update(f"solving {m} ..."))  # fmt: skip
+                                progress=lambda m: status.update(text(f"solving {m} ...")))  # fmt: skip
         if not (tl.table.status == "converged").any():
             raise ConvergenceError("no regime of the timeline converged")
         if out is not None:
             tl.write(out)
         if report is not None:
             page = write_timeline_report(tl, report)
-            err_console().print(f"report: {page}", soft_wrap=True)
+            report_written(f"report: {page}")
     if format == "csv":
         out_console().print(tl.table.to_csv(index=False, float_format="%.6g"), end="",
                           highlight=False, soft_wrap=True)  # fmt: skip
@@ -117,7 +124,10 @@ def timeline(
         _print(tl)
     failed = tl.table[~tl.table.status.isin(["converged", "baseline"])]
     for r in failed.itertuples(index=False):
-        err_console().print(f"[yellow]not converged:[/] {r.data} {r.regime} ({r.path}): {r.status}")
+        line = Text.assemble(
+            ("not converged: ", "yellow"), clean(f"{r.data} {r.regime} ({r.path}): {r.status}")
+        )
+        err_console().print(line, soft_wrap=True, highlight=False)
     err_console().print(f"{len(tl.table)} rows in {tl.seconds:.1f} s", highlight=False)
 
 

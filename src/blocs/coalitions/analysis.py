@@ -7,7 +7,8 @@ expenditure :meth:`blocs.models.base.Model.expenditure`)
     - ``cost_pct`` = the coalition's (leader and members) welfare loss, weighted.
     - ``leverage_bn``, ``cost_bn``, ``outsiders_bn``: the same in billions of USD
       (``pct / 100 * baseline expenditure``), and ``efficiency = leverage_bn / cost_bn``:
-      dollars of target loss per dollar the coalition loses (NaN when the coalition gains).
+      dollars of target loss per dollar the coalition loses (NaN when the coalition gains
+      or loses less than :data:`~blocs.coalitions.settings.MATERIAL_COST_PCT`).
     - ``outsiders_pct``: welfare change of the countries neither in the coalition nor the
       target (trade diversion gains), weighted.
     - ``leader_pct``: the leader's own welfare change.
@@ -135,8 +136,9 @@ def analyse(
     leverage = -target
     leverage_units = leverage * weights[list(players.target_idx)].sum() / 100.0
     with np.errstate(divide="ignore", invalid="ignore"):
+        material = (cost_units > 0) & (cost >= settings.MATERIAL_COST_PCT)
         efficiency = np.where(
-            cost_units > 0, leverage_units / np.where(cost_units > 0, cost_units, 1.0), np.nan
+            material, leverage_units / np.where(material, cost_units, 1.0), np.nan
         )
     marginal = np.full((M, k), np.nan)
     join_gain = np.full((M, k), np.nan)

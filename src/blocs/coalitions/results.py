@@ -19,8 +19,7 @@ import pandas as pd
 from blocs.coalitions import settings
 from blocs.coalitions.players import Players, popcount
 from blocs.coalitions.spec import CoalitionSpec
-from blocs.errors import InputError
-from blocs.io import atomic_write_parquet, atomic_write_text
+from blocs.io import FileContent, write_folder
 
 __all__ = ["CoalitionResults", "Credibility"]
 
@@ -322,22 +321,18 @@ class CoalitionResults:
         return out
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write every table as CSV and Parquet and ``summary.json``, each atomically."""
-        out = Path(out_dir)
-        if out.exists() and not out.is_dir():
-            raise InputError(f"{out}: exists and is not a folder; choose another output folder")
-        out.mkdir(parents=True, exist_ok=True)
-        paths: list[Path] = []
+        """Write every table as CSV and Parquet and ``summary.json`` as the folder
+        ``out_dir``, replaced whole in one step (:func:`blocs.io.write_folder`).
+
+        Raises:
+            InputError: ``out_dir`` is a file or a folder holding files blocs did not write.
+        """
+        files: dict[str, FileContent] = {}
         for name, df in self.to_frames().items():
-            csv = out / f"{name}.csv"
-            atomic_write_text(csv, df.to_csv(index=False, float_format="%.10g"))
-            pq = out / f"{name}.parquet"
-            atomic_write_parquet(pq, df)
-            paths += [csv, pq]
-        js = out / "summary.json"
-        atomic_write_text(js, json.dumps(self.summary(), indent=2, default=str) + "\n")
-        paths.append(js)
-        return paths
+            files[f"{name}.csv"] = df.to_csv(index=False, float_format="%.10g")
+            files[f"{name}.parquet"] = df
+        files["summary.json"] = json.dumps(self.summary(), indent=2, default=str) + "\n"
+        return write_folder(out_dir, files)
 
 
 def _num(v: Any) -> float | None:

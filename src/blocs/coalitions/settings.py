@@ -25,6 +25,10 @@ MAX_ALLIES = 12
 #: Welfare differences (percentage points) below this count as ties in stability verdicts,
 #: participation and break-even probabilities (solver noise is ~1e-10 pp).
 STABILITY_TOL = 1e-9
+#: Efficiency (target's loss per dollar the coalition loses) is reported only when the
+#: coalition's weighted welfare loss is at least this (percent of its expenditure): below
+#: it the ratio divides by a near-zero cost (thousands of $ per $) and is not meaningful.
+MATERIAL_COST_PCT = 0.01
 #: Broyden iterations before a solve is handed to the model's own solver (Newton with
 #: continuation for the one-sector model).
 BROYDEN_MAX_STEPS = 60

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from blocs.coalitions import STABILITY_TOL, CoalitionResults
+from blocs.coalitions import STABILITY_TOL, CoalitionResults, settings
 from blocs.report.coalition_common import (
     HTML_FILE,
     MAX_NAMED,
@@ -88,8 +88,9 @@ def summary_sentences(res: CoalitionResults) -> list[str]:
     )
     if best is None:
         out.append(
-            "No coalition loses on net, so efficiency (the target's loss per dollar the "
-            f"members lose) is not defined.{free}"
+            f"No coalition loses at least {settings.MATERIAL_COST_PCT:g} % on net, so "
+            "efficiency (the target's loss per dollar the members lose) is not reported."
+            f"{free}"
         )
     else:
         out.append(

@@ -11,6 +11,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -26,6 +27,8 @@ __all__ = [
     "InProcess",
     "Processes",
     "backend_named",
+    "check_scheduler_address",
+    "local_cluster_options",
     "exit_with_parent",
 ]
 
@@ -106,11 +109,66 @@ class Processes:
                     fut.cancel()
 
 
+#: Address schemes of a Dask scheduler accepted by :class:`Dask`.
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+#: The only interface a :class:`Dask` ``LocalCluster`` listens on (scheduler and workers).
+LOCAL_HOST = "127.0.0.1"
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it is ``SCHEME://HOST:PORT`` (:data:`SCHEDULER_SCHEMES`).
+
+    Example:
+        >>> check_scheduler_address("tls://10.0.0.5:8786")
+        'tls://10.0.0.5:8786'
+
+    Raises:
+        InputError: naming what is wrong (e.g. a port that is not a number).
+    """
+    parts = urllib.parse.urlsplit(str(address))
+    example = "e.g. tls://HOST:8786"
+    if parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname:
+        raise InputError(
+            f"Dask scheduler {address!r}: expected SCHEME://HOST:PORT with SCHEME one of "
+            f"{', '.join(SCHEDULER_SCHEMES)}, {example}"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is None or not 0 < port < 65536 or parts.path not in ("", "/"):
+        raise InputError(f"Dask scheduler {address!r}: the port must be a number, {example}")
+    return str(address)
+
+
+def local_cluster_options(n_workers: int, processes: bool) -> dict[str, Any]:
+    """The ``LocalCluster`` arguments of :class:`Dask`: worker processes and the scheduler
+    listen on :data:`LOCAL_HOST` only (Dask exchanges pickled data: nothing on the network
+    may reach them); with ``processes=False`` everything is in this process (``inproc://``,
+    no socket). No dashboard."""
+    opts: dict[str, Any] = {
+        "n_workers": n_workers,
+        "threads_per_worker": 1,
+        "processes": processes,
+        "dashboard_address": None,
+    }
+    if processes:
+        opts["host"] = LOCAL_HOST
+    return opts
+
+
 class Dask:
     """Chunks as ``dask.distributed`` tasks.
 
+    Security: Dask exchanges pickled data, so the scheduler (and anything between it and
+    this process) can run code here. Connect only to a scheduler you control; across a
+    network use ``tls://`` addresses, with the certificates in Dask's own configuration
+    (``distributed.comm.tls.ca-file``, ``distributed.comm.tls.client.cert`` and ``.key``,
+    ``distributed.comm.require-encryption``), which ``Client`` reads. A ``LocalCluster``
+    started here listens on 127.0.0.1 only (:func:`local_cluster_options`).
+
     Args:
-        scheduler: address of a running scheduler (``tcp://HOST:8786``); or
+        scheduler: address of a running scheduler (``tls://HOST:8786``, ``tcp://...``); or
         n_workers: start a ``LocalCluster`` with this many workers for the run (closed
             after it); ``processes=False`` makes them threads of this process.
         client: an existing ``dask.distributed.Client`` (left open).
@@ -138,6 +196,8 @@ class Dask:
             )
         if n_workers is not None and n_workers < 1:
             raise InputError(f"Dask(n_workers={n_workers}): give at least 1 worker")
+        if scheduler is not None:
+            check_scheduler_address(scheduler)
         self.scheduler = scheduler
         self.n_workers = n_workers
         self.processes = processes
@@ -150,17 +210,12 @@ class Dask:
         cluster = None
         client = self.client
         if client is None and self.n_workers is not None:
-            cluster = LocalCluster(
-                n_workers=self.n_workers,
-                threads_per_worker=1,
-                processes=self.processes,
-                dashboard_address=None,
-            )
+            cluster = LocalCluster(**local_cluster_options(self.n_workers, self.processes))
             client = Client(cluster)
         elif client is None:
             try:
                 client = Client(self.scheduler, timeout=30)
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 raise InputError(
                     f"Dask(scheduler={self.scheduler!r}): cannot reach the Dask scheduler "
                     f"({exc}); start one with `dask scheduler` and workers with `dask worker "

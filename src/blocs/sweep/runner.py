@@ -17,6 +17,7 @@ from blocs.sweep.backends import Backend, backend_named
 from blocs.sweep.chunks import chunk_draws, solve_chunk
 from blocs.sweep.spec import SweepSpec
 from blocs.sweep.store import (
+    MANIFEST,
     canonical,
     combine,
     data_checksum,
@@ -121,6 +122,8 @@ def run_sweep(
         try:
             for c, table in stream:
                 if out_path is not None:
+                    if not (out_path / MANIFEST).exists():  # the first file of a new folder
+                        save_manifest(out_path, doc, chunk_size, n, finished)
                     write_chunk(out_path, c, table)
                     finished.add(c)
                     save_manifest(out_path, doc, chunk_size, n, finished)
@@ -133,6 +136,8 @@ def run_sweep(
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
+    if out_path is not None and not (out_path / MANIFEST).exists():
+        save_manifest(out_path, doc, chunk_size, n, finished)  # n == 0: nothing to solve
     if out_path is not None:
         result = load_sweep(out_path)
     else:

@@ -3,7 +3,12 @@
 Every finished chunk is written to ``out/chunks/chunk-NNNNNN.parquet`` (a temporary file,
 then a rename) and recorded in ``out/manifest.json`` (spec, spec hash, chunk size, finished
 chunks). A rerun skips finished chunks; a killed run loses at most the chunks in flight; a
-rerun with a different spec or chunk size is refused.
+rerun with a different spec or chunk size is refused. A chunk file that cannot be read or
+does not hold its chunk's draws (truncated, damaged) is deleted and solved again.
+
+Nothing is written before the first chunk is solved (:func:`open_output` only checks a new
+folder; the runner saves the manifest just before the first chunk file): a sweep that fails
+early (an unreachable scheduler, a bad option) leaves no folder behind.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from blocs.errors import DataError, InputError
 from blocs.io import atomic_write_parquet, atomic_write_text
@@ -28,6 +34,7 @@ __all__ = [
     "CHUNKS",
     "MANIFEST",
     "canonical",
+    "chunk_ok",
     "chunk_path",
     "combine",
     "data_checksum",
@@ -75,6 +82,15 @@ def write_chunk(out: Path, chunk: int, table: pd.DataFrame) -> None:
     atomic_write_parquet(chunk_path(out, chunk), table)
 
 
+def chunk_ok(out: Path, chunk: int, draws: range) -> bool:
+    """Whether the file of ``chunk`` can be read and holds exactly the draws ``draws``."""
+    try:
+        table = pd.read_parquet(chunk_path(out, chunk), columns=["draw"])
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return False
+    return set(table["draw"].unique().tolist()) == set(draws)
+
+
 def _finished_on_disk(out: Path, n_chunks: int) -> set[int]:
     found = set()
     for p in (out / CHUNKS).glob("chunk-*.parquet"):
@@ -93,7 +109,9 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
 
 
 def open_output(out: Path, doc: dict[str, Any], chunk_size: int, n_draws: int) -> set[int]:
-    """Create or check ``out``; returns the finished chunks.
+    """Check ``out`` (updating the manifest of a sweep being resumed); returns the finished
+    chunks, each checked (:func:`chunk_ok`: a damaged chunk file is deleted, to be solved
+    again). Writes nothing into a new folder.
 
     Raises:
         InputError: ``out`` is a file, holds another sweep (spec or chunk size), or is a
@@ -136,7 +154,13 @@ def open_output(out: Path, doc: dict[str, Any], chunk_size: int, n_draws: int) -
         stale.unlink(missing_ok=True)  # a chunk in flight when a run was killed
     finished |= _finished_on_disk(out, n_chunks) if (out / CHUNKS).exists() else set()
     finished = {c for c in finished if chunk_path(out, c).exists()}
-    save_manifest(out, doc, chunk_size, n_draws, finished)
+    for c in sorted(finished):
+        draws = range(c * chunk_size, min((c + 1) * chunk_size, n_draws))
+        if not chunk_ok(out, c, draws):
+            chunk_path(out, c).unlink(missing_ok=True)  # damaged: solve it again
+            finished.discard(c)
+    if manifest_path.exists():
+        save_manifest(out, doc, chunk_size, n_draws, finished)
     return finished
 
 
@@ -194,4 +218,12 @@ def load_sweep(out: str | Path) -> pd.DataFrame:
         raise DataError(f"{out}: no readable {MANIFEST} ({exc}); not a sweep folder") from None
     n_chunks = int(manifest["n_chunks"])
     files = [chunk_path(out, c) for c in range(n_chunks) if chunk_path(out, c).exists()]
-    return combine([pd.read_parquet(f) for f in files], int(manifest["n_draws"]), str(out))
+    tables = []
+    for f in files:
+        try:
+            tables.append(pd.read_parquet(f))
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise DataError(
+                f"{f}: cannot read the chunk file ({exc}); rerun the same command to solve it again"
+            ) from None
+    return combine(tables, int(manifest["n_draws"]), str(out))
