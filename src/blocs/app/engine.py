@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from blocs.app.documents import error_location, scenario_from_document, scenario_toml
 from blocs.errors import BlocsError
@@ -98,14 +97,17 @@ class Engine:
 
     def payload(self, result: Run) -> dict[str, Any]:
         """Countries, groups and the solver's status of a run, numbers with display text."""
-        cols = [c for c in COLUMN_TITLES if c in result.countries.columns]
+        table = result.countries
+        cols = [c for c in COLUMN_TITLES if c in table.columns]
+        values = table[cols].to_numpy(dtype=float)
+        shown = np.where(np.isfinite(values), values, np.nan)
         countries = {}
-        for row in result.countries.itertuples(index=False):
-            values = {c: _number(getattr(row, c)) for c in cols}
-            countries[str(row.iso3)] = {
-                "name": str(row.name),
-                "values": values,
-                "text": {c: _text(v) for c, v in values.items()},
+        for code, name, row in zip(table["iso3"], table["name"], shown, strict=True):
+            nums = [None if np.isnan(v) else float(v) for v in row]
+            countries[str(code)] = {
+                "name": str(name),
+                "values": dict(zip(cols, nums, strict=True)),
+                "text": {c: _text(v) for c, v in zip(cols, nums, strict=True)},
             }
         rows = tuple(dict.fromkeys((*self.rows, *result.scenario.groups)))
         rows = tuple(r for r in rows if _has(result, r))
@@ -166,7 +168,7 @@ def _has(result: Run, row: str) -> bool:
 
 
 def _number(v: Any) -> float | None:
-    x = float(v) if not isinstance(v, pd.Timestamp) else float("nan")
+    x = float(v)
     return x if np.isfinite(x) else None
 
 

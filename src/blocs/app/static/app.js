@@ -16,7 +16,7 @@ const state = {
   pinned: null, shapes: {},
 };
 // Read by the browser tests: the last drawn edit and when it was drawn.
-window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, errors: 0 };
+window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, errors: 0 };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -229,6 +229,7 @@ async function send() {
   try {
     const r = await postJSON("/api/solve", { client: CLIENT, seq, scenario: state.doc });
     out = await r.json();
+    window.blocs.answeredAt[seq] = performance.now();
   } catch (e) {
     if (seq === state.seq) setStatus("failed", `the server did not answer (${e.message})`);
     return;
