@@ -33,7 +33,7 @@ import blocs  # noqa: F401  (float64)
 from blocs.app import create_app
 
 NEWEST_DRAWN = (
-    "() => window.blocs.drawn > 0 && "
+    "() => window.blocs.drawn > 0 && !window.blocs.scheduled && "
     "window.blocs.drawn === Math.max(...Object.keys(window.blocs.sentAt).map(Number))"
 )
 MOVE = """(v) => {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import tomllib
 from importlib import resources
 
@@ -11,12 +12,14 @@ import pytest
 from blocs.app import (
     CSP,
     MAX_BODY_BYTES,
+    Engine,
     builtin_document,
     error_location,
     map_document,
     scenario_from_document,
     scenario_toml,
 )
+from blocs.app.coalitions import CoalitionJobs
 from blocs.errors import ScenarioError
 from blocs.scenario import builtin_scenarios, parse_scenario
 from tests.app.conftest import fetch, serving
@@ -120,3 +123,40 @@ def test_meta_lists_the_data_sets_scenarios_and_options(client):
     opts = meta["data"]["world2023"]["options"]
     assert opts["trade_elasticity"]["default"] == 4.0
     assert "lump_sum" in opts["revenue"]["choices"]
+
+
+def test_a_newer_edit_supersedes_an_older_one_before_it_is_solved():
+    engine = Engine()
+    engine.submit("tab", 5)
+    out = engine.solve("tab", 4, {"scenario": {"name": "never solved"}})
+    assert out == {"status": "superseded", "seq": 4}
+    # another tab is independent; its bad input is the library's message, located
+    out = engine.solve("other", 1, {"scenario": {"name": "x"}, "model": {"revenue": "gift"}})
+    assert out["status"] == "error" and out["where"] == "model.revenue"
+    assert "income_tax_relief" in out["message"]
+
+
+def test_a_coalition_table_is_checked_by_the_library():
+    jobs = CoalitionJobs()
+    doc = {"scenario": {"name": "x"}, "coalition": {"allies": ["JPN"], "tariff": -3}}
+    out = jobs.start("tab", doc)
+    assert out["status"] == "error" and out["where"] == "coalition.tariff"
+    out = jobs.start("tab", {"scenario": {"name": "x", "data": "cp2015"}, "coalition": {}})
+    assert out["where"] == "scenario.data"
+    jobs.shutdown()
+
+
+@pytest.mark.slow
+def test_a_cancelled_coalition_batch_stops():
+    jobs = CoalitionJobs()
+    doc = {
+        "scenario": {"name": "x"},
+        "coalition": {"allies": ["JPN", "KOR"], "america_first": False, "punishment": "none"},
+    }
+    job = jobs.start("tab", doc)["id"]
+    jobs.cancel(job)
+    deadline = time.monotonic() + 600
+    while jobs.state(job)["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.state(job)["status"] == "cancelled"
+    jobs.shutdown()

@@ -4,7 +4,8 @@ Routes: ``/`` (the page), ``/static/*`` (its script and style, shipped in the pa
 ``/api/meta`` (data sets, built-in scenarios, countries, groups, model options),
 ``/api/scenario/{name}`` (a built-in scenario as a document), ``/api/map`` (the world map),
 ``POST /api/solve`` (solve a document: ``{"client", "seq", "scenario"}``),
-``POST /api/download/toml`` and ``/api/download/csv`` (the scenario file; the results).
+``POST /api/coalition`` (start a coalition batch; ``GET /api/coalition/{job}`` its progress
+and results, ``POST /api/coalition/{job}/cancel``), ``POST /api/download/toml`` and ``/api/download/csv`` (the scenario file; the results).
 
 Solves run on one worker thread (:class:`~blocs.app.engine.Engine`), so the event loop stays
 free; request bodies are size-limited; every scenario goes through the CLI's schema; every
@@ -30,6 +31,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from blocs.app.coalitions import CoalitionJobs
 from blocs.app.documents import builtin_document
 from blocs.app.engine import Engine, results_csv, toml_download
 from blocs.app.geometry import map_document
@@ -83,6 +85,7 @@ def warm_documents() -> list[dict[str, Any]]:
 def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
     """The app. ``warm``: solve :data:`WARM_SCENARIOS` before serving the first request."""
     engine = engine or Engine()
+    jobs = CoalitionJobs()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blocs-solve")
 
     async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
@@ -94,6 +97,7 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         if warm:
             app.state.warm_seconds = await in_worker(engine.warm, warm_documents())
         yield
+        jobs.shutdown()
         executor.shutdown(wait=False, cancel_futures=True)
 
     async def index(request: Request) -> Response:
@@ -125,6 +129,19 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         engine.submit(client, seq)
         return JSONResponse(await in_worker(engine.solve, client, seq, body.get("scenario")))
 
+    async def coalition_start(request: Request) -> Response:
+        body = await _body(request)
+        if isinstance(body, Response):
+            return body
+        client = str(body.get("client", ""))[:64] or "anonymous"
+        return JSONResponse(jobs.start(client, body.get("scenario")))
+
+    async def coalition_state(request: Request) -> Response:
+        return JSONResponse(jobs.state(request.path_params["job"]))
+
+    async def coalition_cancel(request: Request) -> Response:
+        return JSONResponse(jobs.cancel(request.path_params["job"]))
+
     def download(kind: str) -> Callable[[Request], Any]:
         make = toml_download if kind == "toml" else results_csv
         media = "application/toml" if kind == "toml" else "text/csv"
@@ -150,6 +167,9 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         Route("/api/map", world),
         Route("/api/scenario/{name}", scenario),
         Route("/api/solve", solve, methods=["POST"]),
+        Route("/api/coalition", coalition_start, methods=["POST"]),
+        Route("/api/coalition/{job}", coalition_state),
+        Route("/api/coalition/{job}/cancel", coalition_cancel, methods=["POST"]),
         Route("/api/download/toml", download("toml"), methods=["POST"]),
         Route("/api/download/csv", download("csv"), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(_STATIC)), name="static"),

@@ -2,6 +2,8 @@
 // The page edits a scenario document (the TOML tables as JSON); every edit is sent to
 // /api/solve with a new sequence number; the newest answer is drawn, older ones dropped.
 
+import { setupCoalitions } from "./coalitions.js";
+
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const CLIENT = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random())).slice(0, 36);
@@ -16,7 +18,7 @@ const state = {
   pinned: null, shapes: {},
 };
 // Read by the browser tests: the last drawn edit and when it was drawn.
-window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, errors: 0 };
+window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, errors: 0, scheduled: false };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -77,7 +79,20 @@ async function loadPreset(name) {
   }
   state.doc.scenario.data = state.doc.scenario.data || "world2023";
   renderControls();
+  if (state.coalitions) state.coalitions.render();
   solve();
+}
+
+function showTab(name) {
+  const co = name === "coalition";
+  $("scenario-controls").hidden = co;
+  $("results").hidden = co;
+  $("coalition-controls").hidden = !co;
+  $("coalition-results").hidden = !co;
+  for (const [id, on] of [["tab-scenario", !co], ["tab-coalition", co]]) {
+    $(id).classList.toggle("active", on);
+    $(id).setAttribute("aria-pressed", String(on));
+  }
 }
 
 // ---------------------------------------------------------------- controls
@@ -218,7 +233,8 @@ let timer = null;
 function solve() {
   // One request per animation frame at most; the server drops edits a newer one replaced.
   if (timer) return;
-  timer = requestAnimationFrame(() => { timer = null; send(); });
+  window.blocs.scheduled = true; // an edit not yet sent (read by the tests)
+  timer = requestAnimationFrame(() => { timer = null; window.blocs.scheduled = false; send(); });
 }
 
 async function send() {
@@ -440,6 +456,14 @@ async function start() {
   });
   $("dl-toml").addEventListener("click", () => download("toml"));
   $("dl-csv").addEventListener("click", () => download("csv"));
+  state.coalitions = setupCoalitions({
+    $, el, postJSON, getJSON, picker, client: CLIENT, getDoc: () => state.doc,
+    showMessage: (where, message) => {
+      document.querySelectorAll(`[data-error-for="${where}"]`).forEach((n) => { n.textContent = message; });
+    },
+  });
+  $("tab-scenario").addEventListener("click", () => showTab("scenario"));
+  $("tab-coalition").addEventListener("click", () => showTab("coalition"));
   await buildMap();
   const first = state.meta.scenarios.find((s) => s.name === "liberation-day") ? "liberation-day" : "";
   $("preset").value = first;
