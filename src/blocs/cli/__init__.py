@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from blocs.cli import coalition, estimate, gradient, run, strategy, sweep, timeline
+from blocs.cli import coalition, estimate, gradient, run, serve, strategy, sweep, timeline
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     sweep,
     estimate,
     timeline,
+    serve,
 )
 
 for _module in COMMAND_MODULES:
