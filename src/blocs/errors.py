@@ -61,6 +61,8 @@ def closest(word: str, choices: Iterable[str], names: Mapping[str, str] | None =
             continue
         prefix = len(os.path.commonprefix([target, c]))
         score += 0.1 * min(prefix, 3)
+        if len(target) >= 2 and c.startswith(target):
+            score += 0.4  # the word typed is the start of the choice: EU -> EU27, not Ecuador
         if names and choice in names:
             score += 0.5 * difflib.SequenceMatcher(None, target, names[choice].upper()).ratio()
         if score > best_score:

@@ -39,11 +39,6 @@ def test_efficiency_only_when_the_cost_is_material():
     assert "not reported" in words and f"{settings.MATERIAL_COST_PCT:g} %" in words
 
 
-@pytest.mark.xfail(
-    reason="needs the change to blocs.errors.closest listed in the issue-12 report "
-    "(a choice the typed word begins gets a bonus)",
-    strict=False,
-)
 def test_unknown_code_suggestions_include_groups():
     names = {"ECU": "Ecuador", "EST": "Estonia", "USA": "United States"}
     assert closest("EU", [*names, "EU27", "USMCA"], names) == " (did you mean 'EU27'?)"
