@@ -26,7 +26,8 @@ def test_run_liberation_day_writes_outputs(tmp_path):
     assert manifest["solver"]["max_residual"] <= 1e-10
     assert len(manifest["data"]["checksum_sha256"]) == 64
     assert manifest["scenario"]["scenario"]["name"] == "liberation-day"
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    # no temp files left; the completeness marker (written last) is the only hidden file
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".blocs-complete.json"]
 
 
 def test_formats_and_rows():

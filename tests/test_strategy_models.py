@@ -299,9 +299,12 @@ def test_optimal_retaliation_vs_closed_form(world):
     model = get_model("imls")
     by = np.ones(world.n, dtype=bool)
     by[us] = False
-    cf = float(model.closed_form_retaliation(model.calibrate(world, sc.options), by))
-    assert float(np.asarray(policy.t)[others[0], us]) != cf  # the policy's US tariff
-    np.testing.assert_allclose(np.asarray(policy.t)[us, others], cf)
+    params = model.calibrate(world, sc.options)
+    cf = float(model.closed_form_retaliation(params, by))
+    # the built-in applies the paper's code's convention (GDP in delta's denominator, 22.74 %)
+    paper = float(model.closed_form_retaliation(params, by, convention="gdp"))
+    assert float(np.asarray(policy.t)[others[0], us]) != paper  # the policy's US tariff
+    np.testing.assert_allclose(np.asarray(policy.t)[us, others], paper)
     t = optimal_retaliation(get_model("imls"), world, sc.options, policy, others, [us])
     rate = np.asarray(t)[us, others]
     assert np.ptp(rate) == 0.0  # one uniform rate
