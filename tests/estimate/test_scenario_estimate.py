@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -49,8 +50,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = df[(df.year == df.year.min()) & (df.exporter != df.importer)]
     flows = base.rename(columns={"trade": "value"})[["exporter", "importer", "value"]]
     flows.to_csv(folder / "flows.csv", index=False)
-    sales = flows.groupby("exporter")["value"].sum()
-    countries = sales.rename("gdp").mul(3.0).rename_axis("iso3").reset_index()
+    # GDP a multiple of the larger of a country's exports and imports (data that can be right)
+    trade = pd.concat(
+        [flows.groupby("exporter")["value"].sum(), flows.groupby("importer")["value"].sum()],
+        axis=1,
+    ).max(axis=1)
+    countries = trade.rename("gdp").mul(3.0).rename_axis("iso3").reset_index()
     countries.to_csv(folder / "countries.csv", index=False)
     return folder
 

@@ -249,9 +249,10 @@ def check_rate(v: float, *, key: str = "rate", extreme: bool | None = False) -> 
     )
 
 
-def finite_float(v: float | None, key: str) -> float | None:
-    """``v`` unchanged if finite (or None); else ValueError naming ``key``."""
-    if v is not None and not math.isfinite(v):
+def finite_float(v: Any, key: str) -> Any:
+    """``v`` unchanged if a finite number, None or not a number (an estimate reference, checked
+    by its own schema); a non-finite number is a ValueError naming ``key``."""
+    if isinstance(v, int | float) and not math.isfinite(v):
         raise ValueError(f"{key} must be a finite number, not {v}")
     return v
 
@@ -271,7 +272,7 @@ class TradeCostRule(_Rule):
 
     @field_validator("partial_effect", "change")
     @classmethod
-    def _finite(cls, v: float | None, info: Any) -> float | None:
+    def _finite(cls, v: Any, info: Any) -> Any:
         return finite_float(v, info.field_name)
 
 
@@ -303,7 +304,7 @@ class Agreement(BaseModel):
 
     @field_validator("partial_effect")
     @classmethod
-    def _finite(cls, v: float | None) -> float | None:
+    def _finite(cls, v: Any) -> Any:
         return finite_float(v, "partial_effect")
 
     @model_validator(mode="after")
