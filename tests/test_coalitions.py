@@ -257,7 +257,8 @@ def test_frames_and_write(tmp_path, res):
     back = pd.read_parquet(tmp_path / "out" / "coalitions.parquet")
     np.testing.assert_allclose(back["leverage_pct"], res.leverage_pct)
     assert len(paths) == 2 * len(frames) + 1
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    hidden = [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    assert hidden == [".blocs-complete.json"]  # no temp files; the marker written last
 
 
 def test_errors_name_the_culprit(world):

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -50,7 +51,11 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = df[(df.year == df.year.min()) & (df.exporter != df.importer)]
     flows = base.rename(columns={"trade": "value"})[["exporter", "importer", "value"]]
     flows.to_csv(out / "flows.csv", index=False)
-    sales = flows.groupby("exporter")["value"].sum()
+    # GDP a multiple of the larger of a country's exports and imports (data that can be right)
+    sales = pd.concat(
+        [flows.groupby("exporter")["value"].sum(), flows.groupby("importer")["value"].sum()],
+        axis=1,
+    ).max(axis=1)
     sales.rename("gdp").mul(3.0).rename_axis("iso3").reset_index().to_csv(
         out / "countries.csv", index=False
     )
