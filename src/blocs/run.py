@@ -37,7 +37,7 @@ from blocs.scenario import (
 )
 from blocs.scenario.in_force import provenance_json
 from blocs.scenario.program import Respond
-from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, status_message
+from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, one_blas_thread, status_message
 from blocs.strategy.retaliation import optimal_retaliation
 from blocs.version import VERSION
 
@@ -142,6 +142,7 @@ def policy_for(sc: Scenario, economy: Any, params: Any = None) -> Resolution:
     return resolve(program, model, params, respond=respond_for(sc, economy))
 
 
+@one_blas_thread  # small LUs on one BLAS thread: no spinning against other jobs (issue 13)
 def run_scenario(
     scenario: str | Path | Scenario,
     *,

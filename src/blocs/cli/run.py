@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+import blocs.report
 from blocs.cli.common import (
     CountriesOpt,
     ScenarioArg,
@@ -36,7 +37,6 @@ from blocs.cli.common import (
 from blocs.data import load_dataset
 from blocs.errors import InputError
 from blocs.models.registry import model_for
-from blocs.report import FIGURE_FILES, write_report
 from blocs.run import DEFAULT_ROWS, Run, run_scenario, run_variants, write_run
 from blocs.scenario import (
     BUILTIN_GROUPS,
@@ -224,8 +224,9 @@ def run(
             for r, folder in zip(runs, _variant_folders(out, runs), strict=True):
                 paths += write_run(r, folder)
         if report is not None:
-            html = write_report(result, report, weights=weights.value)
-            paths += [html, *(html.parent / f for f in FIGURE_FILES)]
+            # blocs.report loads matplotlib on first use only (issue 13)
+            html = blocs.report.write_report(result, report, weights=weights.value)
+            paths += [html, *(html.parent / f for f in blocs.report.FIGURE_FILES)]
         if len(runs) > 1:
             title = f"{sc.name}: {len(runs) - 1} variant(s)"
             _print_side_by_side(runs, rows, fmt, weights.value, column, title)
