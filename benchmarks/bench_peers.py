@@ -237,7 +237,7 @@ def bench_gegravity(repeats: int) -> None:
     print("\ngegravity: see benchmarks/bench_core.py for the side-by-side on its own sample")
 
 
-def bench_process(repeats: int) -> None:
+def bench_process(repeats: int, before: Path | None) -> None:
     arrays, _ = baseline_arrays()
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / "liberation_day.npz"
@@ -248,9 +248,9 @@ def bench_process(repeats: int) -> None:
         )
         env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
-        def run(cmd: list[str]) -> Callable[[], None]:
+        def run(cmd: list[str], environ: dict[str, str] | None = None) -> Callable[[], None]:
             def go() -> None:
-                subprocess.run(cmd, env=env, check=True, capture_output=True)
+                subprocess.run(cmd, env=environ or env, check=True, capture_output=True)
 
             return go
 
@@ -262,6 +262,32 @@ def bench_process(repeats: int) -> None:
             "SciPy script (npz baseline, root(hybr))": run([sys.executable, str(script), str(npz)]),
             "python -c pass": run([sys.executable, "-c", "pass"]),
         }
+        fresh = iter(range(10**6))
+
+        def empty_cache(src: Path) -> Callable[[], None]:
+            def go() -> None:
+                folder = Path(tmp) / f"empty-{next(fresh)}"
+                environ = {**env, "PYTHONPATH": str(src), "BLOCS_CACHE_DIR": str(folder)}
+                cmd = [sys.executable, "-m", "blocs.cli", "run", "liberation-day"]
+                subprocess.run(cmd, env=environ, check=True, capture_output=True)
+
+            return go
+
+        peers["blocs run liberation-day (empty cache)"] = empty_cache(SRC)
+        if before is not None:
+            peers["before: blocs run liberation-day (empty cache)"] = empty_cache(before)
+        if before is not None:  # another source tree (e.g. the base commit), own cache
+            env_before = {
+                **env,
+                "PYTHONPATH": str(before),
+                "BLOCS_CACHE_DIR": str(Path(tmp) / "cache-before"),
+            }
+            cmd = [sys.executable, "-m", "blocs.cli"]
+            peers["before: blocs --help"] = run([*cmd, "--help"], env_before)
+            peers["before: blocs run liberation-day (cache warm)"] = run(
+                [*cmd, "run", "liberation-day"], env_before
+            )
+            peers["before: blocs run liberation-day (cache warm)"]()
         peers["blocs run liberation-day (cache warm)"]()  # fill the compile cache
         report(
             f"Whole process, {repeats} interleaved repeats, machine as it is",
@@ -276,6 +302,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--process-repeats", type=int, default=5)
     ap.add_argument("--skip-process", action="store_true")
+    ap.add_argument(
+        "--before", type=Path, default=None, help="a src/ folder of another version to compare"
+    )
     args = ap.parse_args()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -285,7 +314,7 @@ def main() -> None:
     bench_warm(args.repeats)
     bench_gegravity(args.repeats)
     if not args.skip_process:
-        bench_process(args.process_repeats)
+        bench_process(args.process_repeats, args.before)
 
 
 if __name__ == "__main__":
