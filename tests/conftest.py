@@ -1,4 +1,17 @@
-"""Shared test set-up: float64 JAX, paths to ../shared validation data, cached economies."""
+"""Shared test set-up: float64 JAX, paths to ../shared validation data, cached economies,
+and what keeps the suite fast on a shared 2-core machine (issue 13, item 4):
+
+- **one BLAS thread** for the whole test process (the tests call the solvers directly, not
+  through blocs' top-level calls that limit it; two BLAS threads spinning against other jobs
+  slow a 388 x 388 LU 10-50x under load: ``docs/performance.md``);
+- **the persistent compilation cache** (``BLOCS_CACHE_DIR``, default the user cache folder,
+  ``off`` to disable): a second run of the suite on the same machine skips XLA compilation;
+- **hypothesis profiles**: ``ci`` (the default; no deadline, since a loaded machine makes
+  timings meaningless, derandomized when ``CI`` is set so a CI run is reproducible) and
+  ``thorough`` (10x the examples of tests that do not fix their own count), chosen with
+  ``HYPOTHESIS_PROFILE``. Tests that fix ``max_examples`` keep it
+  (``BLOCS_HYPOTHESIS_EXAMPLES`` scales the one-sector property tests).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +19,23 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-import blocs  # noqa: F401  (enables float64 before any test builds arrays)
+import blocs  # noqa: F401  (float64 before any test builds arrays)
+from blocs.cli.common import enable_compile_cache
+
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", max_examples=250, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# one BLAS thread for the test process, and the persistent compilation cache
+enable_compile_cache()
 
 REPO = Path(__file__).resolve().parents[1]
 

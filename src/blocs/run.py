@@ -40,6 +40,7 @@ from blocs.solvers import (
     DEFAULT_MAX_STEPS,
     DEFAULT_TOL,
     check_solver_settings,
+    one_blas_thread,
     status_message,
 )
 from blocs.strategy.retaliation import optimal_retaliation
@@ -176,6 +177,7 @@ def policy_for(sc: Scenario, economy: Any, params: Any = None) -> Resolution:
     return resolve(program, model, params, respond=respond_for(sc, economy))
 
 
+@one_blas_thread  # small LUs on one BLAS thread: no spinning against other jobs (issue 13)
 def run_scenario(
     scenario: str | Path | Scenario,
     *,

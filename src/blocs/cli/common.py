@@ -37,8 +37,10 @@ from blocs.io import check_dir, check_folder
 from blocs.models.registry import get_model
 from blocs.scenario import Scenario, load_scenario
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
+from blocs.solvers.threads import limit_blas_threads_for_process
 
 __all__ = [
+    "CACHE_MIN_COMPILE_SECONDS",
     "EXIT_BAD_INPUT",
     "EXIT_NO_CONVERGENCE",
     "EXIT_OK",
@@ -53,6 +55,7 @@ __all__ = [
     "check_outputs",
     "check_solver",
     "clean",
+    "default_cache_dir",
     "enable_compile_cache",
     "err_console",
     "exit_code",
@@ -372,14 +375,36 @@ def parse_rows(countries: str | None) -> tuple[str, ...] | None:
 
 
 def enable_compile_cache() -> None:
-    """Persist compiled XLA programs so later runs skip compilation (``BLOCS_CACHE_DIR``;
-    ``off`` disables it)."""
-    cache = os.environ.get("BLOCS_CACHE_DIR") or str(Path.home() / ".cache" / "blocs" / "jax")
+    """The process set-up of a solving command: the persistent compilation cache and one
+    BLAS thread.
+
+    Compiled XLA programs are kept in ``~/.cache/blocs/jax`` (``$XDG_CACHE_HOME/blocs/jax``
+    when set; ``BLOCS_CACHE_DIR`` chooses another folder, ``off`` disables it), so later runs
+    skip compilation; every program that took :data:`CACHE_MIN_COMPILE_SECONDS` or more to
+    compile is kept (``docs/performance.md`` has the hit rate). The BLAS libraries are
+    limited to one thread for the rest of the process
+    (:func:`blocs.solvers.threads.limit_blas_threads_for_process`; ``BLOCS_BLAS_THREADS``).
+    """
+    limit_blas_threads_for_process()
+    cache = os.environ.get("BLOCS_CACHE_DIR") or str(default_cache_dir())
     if cache.lower() in ("", "0", "off", "none"):
         return
     try:
         Path(cache).mkdir(parents=True, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", CACHE_MIN_COMPILE_SECONDS)
     except OSError:
         pass
+
+
+#: Compiled programs faster to compile than this are not written to the persistent cache.
+#: 0: keep every program. With JAX's default (1 s; blocs had 0.5 s) a warm ``blocs run
+#: liberation-day`` found 1 of its 44 programs in the cache and compiled the other 43 again
+#: (5-6 s of compilation at load 12); with 0 it finds all 44 (``docs/performance.md``).
+CACHE_MIN_COMPILE_SECONDS = 0.0
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/blocs/jax``, else ``~/.cache/blocs/jax``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "blocs" / "jax"

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+import blocs.report
 from blocs.cli.common import (
     CountriesOpt,
     ScenarioArg,
@@ -38,7 +39,6 @@ from blocs.cli.common import (
 from blocs.data import load_dataset
 from blocs.errors import InputError
 from blocs.models.registry import model_for
-from blocs.report import FIGURE_FILES, write_report
 from blocs.run import Run, default_rows, run_scenario, run_variants, write_run
 from blocs.scenario import (
     BUILTIN_GROUPS,
@@ -221,8 +221,9 @@ def run(
         if out is not None:
             paths += write_run(runs, out)
         if report is not None:
-            html = write_report(result, report, weights=weights.value)
-            paths += [html, *(html.parent / f for f in FIGURE_FILES)]
+            # blocs.report loads matplotlib on first use only (issue 13)
+            html = blocs.report.write_report(result, report, weights=weights.value)
+            paths += [html, *(html.parent / f for f in blocs.report.FIGURE_FILES)]
         if len(runs) > 1:
             title = f"{sc.name}: {len(runs) - 1} variant(s)"
             _print_wide(*wide, fmt, column, title)

@@ -39,7 +39,14 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from blocs.errors import ConvergenceError, InputError
-from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, newton, status_message
+from blocs.solvers import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOL,
+    SolverResult,
+    newton,
+    one_blas_thread,
+    status_message,
+)
 
 __all__ = [
     "Model",
@@ -240,7 +247,9 @@ class Model(abc.ABC):
         """Calibrate and solve (the top-level call); raise on failure when ``throw``."""
         options = self.Options() if options is None else options
         params = self.calibrate(economy, options)
-        eq = self.solve(params, policy, self.static(options), tol=tol, max_steps=max_steps)
+        with one_blas_thread():  # small LUs on one BLAS thread (issue 13)
+            eq = self.solve(params, policy, self.static(options), tol=tol, max_steps=max_steps)
+            jax.block_until_ready(eq)
         if throw and not bool(eq.converged):
             raise ConvergenceError(
                 f"the {self.name} equilibrium did not converge: {status_message(eq.status)} "

@@ -8,6 +8,7 @@
 - :func:`foc_newton`: Newton on stacked first-order conditions (tariff wars).
 - :class:`SolverResult` / :class:`Status`: every solver's outcome, with the reason it stopped.
 - :mod:`blocs.solvers.defaults`: the default tolerances and step limits, defined once.
+- :func:`one_blas_thread`: one BLAS thread while a top-level solve runs (fast under load).
 
 Residual functions must be *scaled*: each component a relative error (dimensionless), so that
 one tolerance means the same thing for every equation. We keep our own Newton rather than
@@ -37,6 +38,7 @@ from blocs.solvers.foc_newton import (
 from blocs.solvers.newton import newton
 from blocs.solvers.result import SolverResult, Status, status_code, status_message
 from blocs.solvers.scalar import ScalarResult, ScalarSearch, maximize_step
+from blocs.solvers.threads import one_blas_thread
 
 __all__ = [
     "BROYDEN_RESTART",
@@ -61,6 +63,7 @@ __all__ = [
     "maximize_step",
     "neumann",
     "newton",
+    "one_blas_thread",
     "refine",
     "status_code",
     "status_message",

@@ -32,7 +32,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.optimize import Bounds, minimize
 
 from blocs.errors import ConvergenceError, InputError
 
@@ -251,6 +250,9 @@ def _lbfgsb(fun_vg, z0, lo, hi, sc, gtol, max_iter):
     def neg(y):
         v, g = fun_vg(y / sc_y)
         return -v, -g / sc_y
+
+    # deferred: SciPy's optimizers take ~0.3 s to import, which `blocs run` never needs
+    from scipy.optimize import Bounds, minimize
 
     res = minimize(
         neg,

@@ -30,7 +30,14 @@ from blocs.models.imls.equations import (
     welfare,
 )
 from blocs.models.imls.options import IMLS, REFERENCE_DEFICITS
-from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, newton, status_message
+from blocs.solvers import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOL,
+    SolverResult,
+    newton,
+    one_blas_thread,
+    status_message,
+)
 
 __all__ = [
     "CONTINUATION_STEPS",
@@ -339,6 +346,7 @@ def rebase(p: Params, sol: Solution) -> Params:
     return p._replace(lam=sol.lam_new, E=E_new, Y=Y_new, T=T)
 
 
+@one_blas_thread  # small LUs on one BLAS thread (issue 13)
 def solve(
     economy: Economy,
     policy: Policy | Any,
