@@ -78,7 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": (
         "blocs.cli.serve",
-        "Start the interactive web app (scenario and coalition explorers).",
+        "Start the interactive scenario explorer (a local web app) and open it.",
     ),
 }
 
