@@ -55,3 +55,16 @@ def test_grid_sweep_reports_points_and_what_it_wrote(tmp_path: Path, monkeypatch
     assert "p5" not in res.stdout and "trade_elasticity=3" in res.stdout
     assert "summary.csv" in res.stderr and "manifest.json" in res.stderr
     assert "2 chunk file(s)" in res.stderr or "1 chunk file(s)" in res.stderr
+
+
+def test_optimal_starts_from_the_scenarios_own_welfare():
+    """`blocs optimal` reports the player's welfare at the scenario's tariffs as `blocs run`
+    does (issue 12 item 17: it showed +1.806 % -> +1.806 %, the start not being the
+    scenario's tariffs)."""
+    from blocs.run import run_scenario
+    from blocs.strategy import optimal_for_scenario
+
+    r = optimal_for_scenario("liberation-day", "USA")
+    ran = run_scenario("liberation-day").countries.set_index("iso3").loc["USA", "welfare_pct"]
+    assert r.welfare_start_pct == pytest.approx(ran, abs=1e-9)
+    assert r.welfare_pct > r.welfare_start_pct + 0.5  # the optimum is better, not the same

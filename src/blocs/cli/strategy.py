@@ -164,9 +164,8 @@ def optimal(
         more = f" (25 of {len(inst)} shown, highest first)" if len(inst) > 25 else ""
         say(
             f"mean tariff {_f(100 * r.rate)} %; welfare of {r.player} (from the baseline): "
-            f"{_f(r.welfare_start_pct, 3, signed=True)} % with the scenario's tariffs "
-            f"averaged onto each instrument ({r.shape}), {_f(r.welfare_pct, 3, signed=True)} % "
-            f"at the optimum{more}"
+            f"{_f(r.welfare_start_pct, 3, signed=True)} % at the scenario's tariffs (as "
+            f"`blocs run`), {_f(r.welfare_pct, 3, signed=True)} % at the optimum{more}"
         )
         note(
             f"{r.iterations} iterations, projected gradient "

@@ -99,6 +99,12 @@ def _check_solved(tg: TariffGame, x: Any, what: str) -> np.ndarray:
     return np.asarray(w)
 
 
+def _scenario_welfare(model: Any, economy: Any, options: Any, policy: Any) -> np.ndarray:
+    """Real income (hats) at the scenario's own tariffs, as ``blocs run`` reports it."""
+    eq = model.solve_economy(economy, policy, options)
+    return np.asarray(model.welfare_hat(eq))
+
+
 def _split_players(players: str | Sequence[str] | None, economy: Any) -> list[str]:
     if players is None:
         return list(economy.iso3)
@@ -173,7 +179,7 @@ def optimal_for_scenario(
     if progress:
         progress(f"optimising {tg.m} tariff(s) of {tg.players[0]} ...")
     x_start = tg.from_tariffs(tg.base_tariffs)
-    w_start = _check_solved(tg, x_start, "the scenario's tariffs")
+    w_start = _scenario_welfare(model, economy, sc.options, policy)
     res = optimal_tariffs(tg.game, x0, player=0, gtol=gtol)
     w_end = _check_solved(tg, res.x, "the optimum")
     inst = tg.instruments.copy()
