@@ -1,22 +1,7 @@
 """Scenario schema: a declarative description of who taxes whom, parsed from TOML and checked.
 
-A scenario file::
-
-    [scenario]
-    name = "allied-front-50"
-    data = "world2023"             # or a table: data = { flows = "f.csv", countries = "c.csv" }
-    model = "imls"
-
-    [model]                         # optional; defaults are the paper's benchmark
-    trade_elasticity = 4.0
-
-    [groups]
-    coalition = ["USA", "JPN", "KOR", "EU27"]
-
-    [[tariffs]]                     # importers levy `rate` on goods from exporters
-    importers = ["coalition"]
-    exporters = ["CHN"]
-    rate = 0.50
+The file format, with an example, is in the package docstring (:mod:`blocs.scenario`) and
+``docs/scenarios.md``.
 
 Rules apply in order; a later rule overrides an earlier one for the same pair; a country
 never tariffs itself; pairs no rule names keep the baseline tariff. Operations on a rule:

@@ -297,7 +297,7 @@ def nash_for_scenario(
         x0 = np.clip(x_start, 0.0, max_tariff)
         if not np.any(x0 > 0):
             x0 = np.full(tg.m, min(0.2, max_tariff))
-    w_start = _check_solved(tg, x_start, "the scenario's tariffs")
+    w_start = _scenario_welfare(model, economy, sc.options, policy)
     verified: tuple[str, ...] = ()
     income = tg.player_income()
     check = [int(p) for p in np.argsort(-income)[: max(0, verify)]]
