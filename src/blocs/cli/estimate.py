@@ -21,7 +21,8 @@ from blocs.cli.common import (
     report_written,
     text,
 )
-from blocs.estimate import estimate_gravity, load_panel, write_estimate
+from blocs.errors import InputError
+from blocs.estimate import fit_gravity, fitted_flows, load_panel, write_estimate, write_fitted_flows
 
 __all__ = ["COMMANDS", "estimate", "print_estimate"]
 
@@ -112,6 +113,15 @@ def estimate(
     ] = False,
     maxiter: Annotated[int, typer.Option(help="maximum PPML (IRLS) iterations")] = 100,
     tol: Annotated[float, typer.Option(help="PPML convergence tolerance")] = 1e-10,
+    fitted_year: Annotated[
+        int | None,
+        typer.Option(
+            "--fitted-year",
+            help="also write fitted_flows.csv: the model's fitted trade in this year (a GE-PPML "
+            "baseline for a scenario's data.flows; observed domestic flows when the estimate "
+            "is international-only); needs --out",
+        ),
+    ] = None,
 ) -> None:
     """Estimate policy effects by PPML with high-dimensional fixed effects (structural gravity).
 
@@ -120,9 +130,11 @@ def estimate(
     """
     with handle_errors():
         check_output_dir("--out", out)
+        if fitted_year is not None and out is None:
+            raise InputError("--fitted-year writes fitted_flows.csv: give --out DIR")
         with err_console().status(text(f"estimating on {panel} ..."), spinner="dots"):
             data = load_panel(panel)
-            est = estimate_gravity(
+            fit = fit_gravity(
                 data,
                 formula,
                 international_only=not domestic,
@@ -130,8 +142,19 @@ def estimate(
                 maxiter=maxiter,
                 tol=tol,
             )
+            est = fit.estimate
+            fitted = (
+                fitted_flows(fit, year=fitted_year, observed_domestic=True)
+                if fitted_year is not None
+                else None
+            )
         paths = write_estimate(est, out) if out is not None else []
+        if fitted is not None and out is not None:
+            paths.append(write_fitted_flows(fitted, out))
     print_estimate(est)
+    if fitted is not None:
+        for note in fitted.notes:
+            err_console().print(text(f"fitted flows: {note}", "dim"), highlight=False)
     if paths:
         report_written(paths)
 

@@ -19,7 +19,14 @@ from blocs.estimate.effects import (
     draw_partial_effects,
     partial_effect_from_estimate,
 )
-from blocs.estimate.fit import DEFAULTS, estimate_gravity
+from blocs.estimate.fit import DEFAULTS, GravityFit, estimate_gravity, fit_gravity
+from blocs.estimate.fitted import (
+    FITTED_FLOWS_FILE,
+    FittedFlows,
+    fitted_flows,
+    refit,
+    write_fitted_flows,
+)
 from blocs.estimate.formula import DEFAULT_EFFECTS, Formula, default_formula, parse_formula
 from blocs.estimate.panel import KEY_COLUMNS, Panel, load_panel
 from blocs.estimate.result import (
@@ -36,18 +43,25 @@ __all__ = [
     "DEFAULTS",
     "DEFAULT_EFFECTS",
     "ESTIMATE_FILE",
+    "FITTED_FLOWS_FILE",
     "KEY_COLUMNS",
     "SCHEMA",
+    "FittedFlows",
     "Formula",
     "GravityEstimate",
+    "GravityFit",
     "Panel",
     "PartialEffect",
     "default_formula",
     "draw_partial_effects",
     "estimate_gravity",
+    "fit_gravity",
+    "fitted_flows",
     "load_panel",
     "parse_formula",
     "partial_effect_from_estimate",
     "read_estimate",
+    "refit",
     "write_estimate",
+    "write_fitted_flows",
 ]

@@ -10,6 +10,7 @@ attached) unless ``allow_nonconvergence=True``, in which case ``converged`` is F
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -21,7 +22,7 @@ from blocs.estimate.formula import parse_formula
 from blocs.estimate.panel import Panel, load_panel
 from blocs.estimate.result import GravityEstimate
 
-__all__ = ["DEFAULTS", "estimate_gravity"]
+__all__ = ["DEFAULTS", "ROW", "GravityFit", "estimate_gravity", "fit_gravity"]
 
 #: Estimator options and their defaults (recorded in ``estimate.json``).
 DEFAULTS: dict[str, Any] = {
@@ -34,7 +35,17 @@ DEFAULTS: dict[str, Any] = {
     "maxiter": 100,
 }
 MAX_DROPPED_LISTED = 100
-_ROW = "_blocs_row"
+ROW = "_blocs_row"  # the panel's original row number, carried through the fit
+
+
+@dataclass(frozen=True)
+class GravityFit:
+    """An estimate with the fitted pyfixest model and the panel it was fitted on (for
+    fitted values, :func:`blocs.estimate.fitted_flows`)."""
+
+    estimate: GravityEstimate
+    model: Any  # pyfixest Fepois
+    panel: Panel
 
 
 def _version(pkg: str) -> str:
@@ -70,7 +81,7 @@ def _pyfixest() -> Any:
     return pyfixest
 
 
-def estimate_gravity(
+def fit_gravity(
     panel: Panel | pd.DataFrame | str,
     formula: str,
     *,
@@ -82,8 +93,8 @@ def estimate_gravity(
     fixef_tol: float = 1e-10,
     maxiter: int = 100,
     allow_nonconvergence: bool = False,
-) -> GravityEstimate:
-    """Estimate ``formula`` by PPML with fixed effects on ``panel``.
+) -> GravityFit:
+    """Estimate ``formula`` by PPML with fixed effects on ``panel``; keep the fitted model.
 
     ``panel``: a :class:`Panel`, a DataFrame or a path (checked by :func:`load_panel`).
     ``formula``: ``"trade ~ x | fe1 + fe2"`` or just the terms (``"x1 + x2"``) for the
@@ -115,7 +126,7 @@ def estimate_gravity(
         dict.fromkeys([*parsed.columns(), *cluster_cols, "exporter", "importer", "year", *sector])
     )
     data = frame[needed].copy()
-    data[_ROW] = frame.index.to_numpy()
+    data[ROW] = frame.index.to_numpy()
     data = data.reset_index(drop=True)
 
     pf = _pyfixest()
@@ -157,8 +168,8 @@ def estimate_gravity(
     cov = np.asarray(fit._vcov, dtype=np.float64).reshape(len(terms), len(terms))
     cov = 0.5 * (cov + cov.T)  # exactly symmetric (the sandwich is, up to rounding)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    kept = fit._data[_ROW].to_numpy() if _ROW in fit._data.columns else data[_ROW].to_numpy()
-    dropped_rows = np.setdiff1d(data[_ROW].to_numpy(), kept)
+    kept = fit._data[ROW].to_numpy() if ROW in fit._data.columns else data[ROW].to_numpy()
+    dropped_rows = np.setdiff1d(data[ROW].to_numpy(), kept)
     n_separated = int(getattr(fit, "n_separation_na", 0) or 0)
     n_singletons = max(int(len(dropped_rows)) - n_separated, 0)
     if not np.all(np.isfinite(cov)):
@@ -202,4 +213,32 @@ def estimate_gravity(
             "terms that are (nearly) collinear with the fixed effects, or rescale trade",
             result=est,
         )
-    return est
+    return GravityFit(estimate=est, model=fit, panel=panel)
+
+
+def estimate_gravity(
+    panel: Panel | pd.DataFrame | str,
+    formula: str,
+    *,
+    international_only: bool = True,
+    cluster: str = "pair",
+    separation: tuple[str, ...] | list[str] = ("fe", "ir"),
+    drop_singletons: bool = True,
+    tol: float = 1e-10,
+    fixef_tol: float = 1e-10,
+    maxiter: int = 100,
+    allow_nonconvergence: bool = False,
+) -> GravityEstimate:
+    """The estimate of :func:`fit_gravity` (same arguments), without the fitted model."""
+    return fit_gravity(
+        panel,
+        formula,
+        international_only=international_only,
+        cluster=cluster,
+        separation=separation,
+        drop_singletons=drop_singletons,
+        tol=tol,
+        fixef_tol=fixef_tol,
+        maxiter=maxiter,
+        allow_nonconvergence=allow_nonconvergence,
+    ).estimate
