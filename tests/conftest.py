@@ -4,8 +4,9 @@ and what keeps the suite fast on a shared 2-core machine (issue 13, item 4):
 - **one BLAS thread** for the whole test process (the tests call the solvers directly, not
   through blocs' top-level calls that limit it; two BLAS threads spinning against other jobs
   slow a 388 x 388 LU 10-50x under load: ``docs/performance.md``);
-- **the persistent compilation cache** (``BLOCS_CACHE_DIR``, default the user cache folder,
-  ``off`` to disable): a second run of the suite on the same machine skips XLA compilation;
+- **the persistent compilation cache** (``BLOCS_CACHE_DIR``, default ``.cache/jax-tests`` in
+  this checkout, ``off`` to disable): a second run of the suite in the same checkout skips
+  XLA compilation; a fresh clone starts empty and reads no other process's entries;
 - **hypothesis profiles**: ``ci`` (the default; no deadline, since a loaded machine makes
   timings meaningless, derandomized when ``CI`` is set so a CI run is reproducible) and
   ``thorough`` (10x the examples of tests that do not fix their own count), chosen with
@@ -34,10 +35,12 @@ settings.register_profile(
 settings.register_profile("thorough", max_examples=250, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# one BLAS thread for the test process, and the persistent compilation cache
-enable_compile_cache()
-
 REPO = Path(__file__).resolve().parents[1]
+
+# one BLAS thread for the test process, and the persistent compilation cache: in this
+# checkout's own folder (a fresh clone starts empty; no entry of another process is read)
+os.environ.setdefault("BLOCS_CACHE_DIR", str(REPO / ".cache" / "jax-tests"))
+enable_compile_cache()
 
 
 def shared_dir() -> Path:

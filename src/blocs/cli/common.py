@@ -393,6 +393,10 @@ def enable_compile_cache() -> None:
         Path(cache).mkdir(parents=True, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", cache)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", CACHE_MIN_COMPILE_SECONDS)
+        # JAX writes cache entries in place; only with a size cap does it lock reads and
+        # writes, so that concurrent blocs processes never read a half-written entry (a
+        # truncated executable aborts the reading process)
+        jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
     except OSError:
         pass
 
@@ -402,6 +406,9 @@ def enable_compile_cache() -> None:
 #: liberation-day`` found 1 of its 44 programs in the cache and compiled the other 43 again
 #: (5-6 s of compilation at load 12); with 0 it finds all 44 (``docs/performance.md``).
 CACHE_MIN_COMPILE_SECONDS = 0.0
+#: Size cap of the persistent compilation cache (least recently used entries go first);
+#: setting one also makes JAX lock the cache between processes.
+CACHE_MAX_BYTES = 2 * 1024**3
 
 
 def default_cache_dir() -> Path:
