@@ -374,9 +374,9 @@ def parse_rows(countries: str | None) -> tuple[str, ...] | None:
     return rows or None
 
 
-def enable_compile_cache() -> None:
+def enable_compile_cache(*, persistent: bool = True) -> None:
     """The process set-up of a solving command: the persistent compilation cache and one
-    BLAS thread.
+    BLAS thread (``persistent=False``: the BLAS thread only).
 
     Compiled XLA programs are kept in ``~/.cache/blocs/jax`` (``$XDG_CACHE_HOME/blocs/jax``
     when set; ``BLOCS_CACHE_DIR`` chooses another folder, ``off`` disables it), so later runs
@@ -386,6 +386,8 @@ def enable_compile_cache() -> None:
     (:func:`blocs.solvers.threads.limit_blas_threads_for_process`; ``BLOCS_BLAS_THREADS``).
     """
     limit_blas_threads_for_process()
+    if not persistent:
+        return
     cache = os.environ.get("BLOCS_CACHE_DIR") or str(default_cache_dir())
     if cache.lower() in ("", "0", "off", "none"):
         return

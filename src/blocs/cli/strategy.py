@@ -128,7 +128,9 @@ def optimal(
 
     Example: blocs optimal liberation-day --player USA --shape by-partner
     """
-    enable_compile_cache()
+    # no persistent cache for tariff games: JAX 0.10 aborted the process while serializing
+    # the exact Nash war's executables into it (tests/validation/test_tariffwar.py)
+    enable_compile_cache(persistent=False)
     paths: list[Path] = []
     with handle_errors():
         check_outputs(out=out)
@@ -212,7 +214,9 @@ def nash(
 
     Example: blocs nash global-tariff-war --players USA,CHN,EU27
     """
-    enable_compile_cache()
+    # no persistent cache for tariff games: JAX 0.10 aborted the process while serializing
+    # the exact Nash war's executables into it (tests/validation/test_tariffwar.py)
+    enable_compile_cache(persistent=False)
     paths: list[Path] = []
     code = 0
     r: Any
@@ -295,7 +299,9 @@ def talks(
 
     Example: blocs talks global-tariff-war --players USA,CHN
     """
-    enable_compile_cache()
+    # no persistent cache for tariff games: JAX 0.10 aborted the process while serializing
+    # the exact Nash war's executables into it (tests/validation/test_tariffwar.py)
+    enable_compile_cache(persistent=False)
     paths: list[Path] = []
     with handle_errors():
         check_outputs(out=out)
