@@ -40,7 +40,7 @@ def serving(*, warm: bool) -> Iterator[str]:
     sock.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served_app() -> Iterator[str]:
     """The URL of a running app, models warmed before the first request is answered."""
     with serving(warm=True) as url:

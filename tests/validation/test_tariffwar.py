@@ -14,6 +14,10 @@ two side by side).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -30,6 +34,27 @@ SCENARIO = "tariffwar-icio2022"
 PUBLISHED = {"means": ("24.81", "-1.748", "-1.430"), "USA": ("23.85", "-0.344"),
              "CHN": ("31.32", "-0.214")}  # fmt: skip
 EXACT = {"means": ("24.94", "-1.778", "-1.453")}
+
+
+#: The two wars run in a fresh interpreter: in the long full-suite process XLA aborted the
+#: process while compiling or caching their programs (three runs; alone they pass), and an
+#: abort would end the whole test run instead of failing one test. TODO: find the cause.
+_INNER = "BLOCS_TEST_IN_FRESH_PROCESS"
+
+
+def _ran_in_fresh_process(name: str) -> bool:
+    """Run test ``name`` of this file in a new Python process; False when already in it."""
+    if os.environ.get(_INNER):
+        return False
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{name}"],
+        env={**os.environ, _INNER: "1"},
+        capture_output=True,
+        text=True,
+        timeout=3000,
+    )
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    return True
 
 
 def _close(value: float, printed: str) -> None:
@@ -52,6 +77,8 @@ def _check(r, table) -> None:
 
 @pytest.mark.slow
 def test_formula_war_reproduces_tariffwar():
+    if _ran_in_fresh_process("test_formula_war_reproduces_tariffwar"):
+        return
     r = nash_for_scenario(SCENARIO, method="formula", verify=0)
     assert r.converged and r.method == "formula"
     _check(r, PUBLISHED)
@@ -59,6 +86,8 @@ def test_formula_war_reproduces_tariffwar():
 
 @pytest.mark.slow
 def test_exact_war_certificate():
+    if _ran_in_fresh_process("test_exact_war_certificate"):
+        return
     r = nash_for_scenario(SCENARIO, verify=1)  # USA by a full best response
     assert r.converged
     assert r.certificate <= 1e-6
