@@ -322,3 +322,30 @@ def test_run_report_of_a_regime_has_the_timeline_section(tmp_path):
     assert "Geneva truce" in page and "IEEPA ruling" not in page
     plain = write_report(run_scenario("liberation-day"), tmp_path / "p").read_text()
     assert "US tariff regimes, 2025-2026" not in plain
+
+
+COUNTERFACTUALS = {  # built-in -> the regime it changes
+    "us-2026-02-24-ieepa-upheld": "us-2026-02-24",
+    "us-now-ieepa-upheld": "us-now",
+    "us-2026-02-24-s122-15": "us-2026-02-24",
+    "us-now-s122-extended": "us-now",
+    "us-now-allies-vs-china": "us-now",
+}
+
+
+@pytest.mark.slow
+def test_the_counterfactual_builtins_run():
+    """The Court upholding IEEPA, Section 122 at 15 % or extended, and allies against China:
+    each solves to the usual residual and moves China's real income from its regime's."""
+    runs = {n: run_scenario(n) for n in {*COUNTERFACTUALS, *COUNTERFACTUALS.values()}}
+    for name, run in runs.items():
+        solver = run.manifest["solver"]
+        assert solver["status"] == "converged", name
+        assert solver["max_residual"] <= RESIDUAL_TOL, name
+
+    def chn(name):
+        return runs[name].countries.set_index("iso3").loc["CHN", "welfare_pct"]
+
+    for name, base in COUNTERFACTUALS.items():
+        assert abs(chn(name) - chn(base)) > 1e-6, name
+    assert chn("us-now-allies-vs-china") < chn("us-now")
