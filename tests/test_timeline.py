@@ -349,3 +349,26 @@ def test_the_counterfactual_builtins_run():
     for name, base in COUNTERFACTUALS.items():
         assert abs(chn(name) - chn(base)) > 1e-6, name
     assert chn("us-now-allies-vs-china") < chn("us-now")
+
+
+@pytest.mark.slow
+def test_cli_unknown_retaliation_is_one_flag_away(tmp_path):
+    """`--unknown ended` drops the retaliation without a documented removal from 2026-02-24
+    (China's 10 %, Canada's surtaxes); earlier regimes are unchanged."""
+
+    def run(flag):
+        out = tmp_path / flag
+        args = ["timeline", "--data", "world2023", "--retaliation", "on", "--no-upheld",
+                "--unknown", flag, "--out", str(out), "--format", "csv"]  # fmt: skip
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        return pd.read_csv(out / "timeline.csv").set_index("regime")
+
+    kept, ended = run("in_force"), run("ended")
+    before = ["us-2025-08-07", "us-2025-11-15"]
+    after = ["us-2026-02-24", "us-2026-08-01", "us-2026-10-09"]
+    col = "real_income_CHN_pct"
+    np.testing.assert_allclose(kept.loc[before, col], ended.loc[before, col], rtol=0, atol=1e-12)
+    assert (np.abs(kept.loc[after, col] - ended.loc[after, col]) > 1e-6).all()
+    bad = CliRunner().invoke(app, ["timeline", "--unknown", "maybe"])
+    assert bad.exit_code == 2 and "unknown" in bad.output
