@@ -322,3 +322,53 @@ def test_run_report_of_a_regime_has_the_timeline_section(tmp_path):
     assert "Geneva truce" in page and "IEEPA ruling" not in page
     plain = write_report(run_scenario("liberation-day"), tmp_path / "p").read_text()
     assert "US tariff regimes, 2025-2026" not in plain
+
+
+COUNTERFACTUALS = {  # built-in -> the regime it changes
+    "us-2026-02-24-ieepa-upheld": "us-2026-02-24",
+    "us-now-ieepa-upheld": "us-now",
+    "us-2026-02-24-s122-15": "us-2026-02-24",
+    "us-now-s122-extended": "us-now",
+    "us-now-allies-vs-china": "us-now",
+}
+
+
+@pytest.mark.slow
+def test_the_counterfactual_builtins_run():
+    """The Court upholding IEEPA, Section 122 at 15 % or extended, and allies against China:
+    each solves to the usual residual and moves China's real income from its regime's."""
+    runs = {n: run_scenario(n) for n in {*COUNTERFACTUALS, *COUNTERFACTUALS.values()}}
+    for name, run in runs.items():
+        solver = run.manifest["solver"]
+        assert solver["status"] == "converged", name
+        assert solver["max_residual"] <= RESIDUAL_TOL, name
+
+    def chn(name):
+        return runs[name].countries.set_index("iso3").loc["CHN", "welfare_pct"]
+
+    for name, base in COUNTERFACTUALS.items():
+        assert abs(chn(name) - chn(base)) > 1e-6, name
+    assert chn("us-now-allies-vs-china") < chn("us-now")
+
+
+@pytest.mark.slow
+def test_cli_unknown_retaliation_is_one_flag_away(tmp_path):
+    """`--unknown ended` drops the retaliation without a documented removal from 2026-02-24
+    (China's 10 %, Canada's surtaxes); earlier regimes are unchanged."""
+
+    def run(flag):
+        out = tmp_path / flag
+        args = ["timeline", "--data", "world2023", "--retaliation", "on", "--no-upheld",
+                "--unknown", flag, "--out", str(out), "--format", "csv"]  # fmt: skip
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        return pd.read_csv(out / "timeline.csv").set_index("regime")
+
+    kept, ended = run("in_force"), run("ended")
+    before = ["us-2025-08-07", "us-2025-11-15"]
+    after = ["us-2026-02-24", "us-2026-08-01", "us-2026-10-09"]
+    col = "real_income_CHN_pct"
+    np.testing.assert_allclose(kept.loc[before, col], ended.loc[before, col], rtol=0, atol=1e-12)
+    assert (np.abs(kept.loc[after, col] - ended.loc[after, col]) > 1e-6).all()
+    bad = CliRunner().invoke(app, ["timeline", "--unknown", "maybe"])
+    assert bad.exit_code == 2 and "unknown" in bad.output

@@ -120,8 +120,8 @@ class Timeline:
             path and date. Columns: ``date`` (datetime.date), ``regime`` (``us-2025-08-07``,
             ``baseline`` for the 2024 row), ``data``, ``retaliation`` (bool), ``path``
             (:data:`PATHS`), ``effective_tariff_pct`` (the US import-weighted effective
-            tariff rate: pre-substitution, all US goods imports, icio2022 2022 weights,
-            baseline tariffs included; the same on both data sets), ``real_income_<ROW>_pct``
+            tariff rate: pre-substitution, all US goods imports, 2023 exporter weights
+            (BACI) with icio2022's sector mix, baseline tariffs included; the same on both data sets), ``real_income_<ROW>_pct``
             for each of :data:`REAL_INCOME_ROWS` (percent change from the baseline),
             ``us_prices_pct`` (US consumer prices), ``us_tariff_revenue_pct`` (the level of
             US tariff revenue, baseline tariffs included, in percent of baseline US

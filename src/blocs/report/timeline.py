@@ -159,7 +159,8 @@ def timeline_section(table: pd.DataFrame, images: Mapping[str, bytes]) -> str:
              "<p class='note'>Each regime is the tariffs in force at its date (blocs.data."
              "us_tariffs); real income, US prices and US tariff revenue are changes from the "
              "data's baseline; the effective tariff rate is US import-weighted, "
-             "pre-substitution, over all goods imports (icio2022 2022 weights).</p>"]  # fmt: skip
+             "pre-substitution, over all goods imports (2023 exporter weights, BACI, with "
+             "icio2022's sector mix).</p>"]  # fmt: skip
     for data in dict.fromkeys(table.data):
         parts.append(f"<h3>{html.escape(str(data))}</h3>")
         if data in images:
@@ -216,7 +217,7 @@ def regime_section(scenario: Scenario) -> str:
         "<section><h2>US tariff regimes, 2025-2026</h2>"
         f"<p>This run starts from the US tariffs in force on {day.isoformat()} "
         f"(IEEPA: {html.escape(ust.ieepa)}); their US import-weighted effective tariff rate is "
-        f"{rate:.1f} % (pre-substitution, all goods imports, icio2022 2022 weights; "
+        f"{rate:.1f} % (pre-substitution, all goods imports, 2023 exporter weights; "
         "docs/us_tariffs.md).</p>"
         + (f"<p>Events up to that date:</p><ul>{past}</ul>" if past else "")
         + "<p class='note'>The path through every regime (both data sets, retaliation on and "

@@ -25,7 +25,14 @@ from blocs.errors import InputError
 
 from . import sectors as sec
 from .baseline import us_mfn_baseline
-from .record import EU27, TariffsInForce, icio_row, icio_weights, world_us_imports
+from .record import (
+    EU27,
+    TariffsInForce,
+    icio_row,
+    icio_weights,
+    us_import_weights,
+    world_us_imports,
+)
 from .timeline import is_in_force, load_timeline
 
 __all__ = [
@@ -532,21 +539,24 @@ def effective_us_tariff_rate(
     usmca_us_content: float | None = None,
     china_301: Mapping[str, float] | None = None,
     mfn_baseline: str = "corrected",
+    weights: str = "baci2023",
 ) -> float:
     """The US import-weighted effective tariff rate on ``date``, in percent.
 
     Pre-substitution: the tariffs in force (baseline MFN rates plus the additional rates of
     :func:`us_tariffs_in_force`, ``total_floor`` netted against the same baseline) averaged
-    over all US goods imports with icio2022's 2022 weights (every exporter, ROW included, the
-    27 goods sectors; services are not tariffed and not counted). ``mfn_baseline``:
-    ``"corrected"`` (icio2022's US tariffs with the C10T12 aggregation artifact replaced by
-    cp2015's food rate, :mod:`blocs.data.us_tariffs.baseline`) or ``"icio2022"`` (as shipped).
-    ``include_baseline=False`` gives the additional part only. Other arguments as in
-    :func:`us_tariffs_in_force`.
+    over all US goods imports (every exporter, ROW included, the 27 goods sectors; services
+    are not tariffed and not counted). ``weights``: ``"baci2023"`` (each exporter's 2023 US
+    imports from world2023, CEPII BACI, with icio2022's 2022 sector mix) or ``"icio2022"``
+    (icio2022's 2022 flows), see :func:`~blocs.data.us_tariffs.record.us_import_weights`.
+    ``mfn_baseline``: ``"corrected"`` (icio2022's US tariffs with the C10T12 aggregation
+    artifact replaced by cp2015's food rate, :mod:`blocs.data.us_tariffs.baseline`) or
+    ``"icio2022"`` (as shipped). ``include_baseline=False`` gives the additional part only.
+    Other arguments as in :func:`us_tariffs_in_force`.
 
     Example:
         >>> round(effective_us_tariff_rate("2024-12-31"), 1)
-        4.6
+        4.0
     """
     o = _options(
         date,
@@ -560,12 +570,13 @@ def effective_us_tariff_rate(
     )
     comp = _sector_rates(o, mfn_baseline)
     data, base = icio_weights(), us_mfn_baseline(mfn_baseline)
+    weight = us_import_weights(weights)
     goods = len(sec.GOODS)
     total = num = 0.0
     for i, c in enumerate(data["iso3"]):
         if c == "USA":
             continue
-        w = data["imp_value"][i, :goods]
+        w = weight[i]
         t = comp["rates"][c][:goods]
         if include_baseline:
             t = t + base[i, :goods]

@@ -16,7 +16,18 @@ from blocs.errors import InputError
 
 from . import sectors as sec
 
-__all__ = ["EU27", "TariffsInForce", "icio_row", "icio_weights", "world_us_imports"]
+__all__ = [
+    "EU27",
+    "WEIGHTS",
+    "TariffsInForce",
+    "icio_row",
+    "icio_weights",
+    "us_import_weights",
+    "world_us_imports",
+]
+
+#: US import weights of the effective-rate measure (:func:`us_import_weights`).
+WEIGHTS = ("baci2023", "icio2022")
 
 #: EU member states (``blocs/data/groups.toml``, EU27); EU27 rows of the record apply to each.
 EU27: frozenset[str] = frozenset(
@@ -107,11 +118,44 @@ def icio_weights() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def world_us_imports() -> dict[str, float]:
+    """US goods imports by exporter, 2023, thousand USD (world2023: CEPII BACI; no Taiwan)."""
     path = resources.files("blocs.data").joinpath("world2023", "trade.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)
     g = f[(f.importer == "USA") & (f.exporter != "USA")]
     return dict(zip(g.exporter, g.value_kusd.astype(float), strict=True))
+
+
+@functools.lru_cache(maxsize=2)
+def us_import_weights(kind: str = "baci2023") -> np.ndarray:
+    """US goods imports by icio2022 exporter x goods sector, (81, 27), USD million; USA row 0.
+
+    ``"icio2022"``: icio2022's 2022 flows as shipped. ``"baci2023"``: the same sector mix of
+    each exporter, scaled to the exporter's 2023 US imports in world2023 (CEPII BACI, HS22,
+    2023), the economies icio2022 holds in ROW summed into ROW. An exporter without BACI US
+    imports (Taiwan, which BACI reports as "Other Asia, n.e.s."; Sao Tome and Principe, none
+    recorded) keeps its 2022 flows scaled by the ratio of the BACI 2023 total to the icio2022
+    total over the other exporters (1.19; a modelling choice). Only the exporter mix
+    changes (China: 18.1 % of US goods imports in icio2022, 14.8 % here); each exporter's
+    sector mix is icio2022's.
+    """
+    if kind not in WEIGHTS:
+        raise InputError(f"weights={kind!r}: use one of {', '.join(WEIGHTS)}")
+    data = icio_weights()
+    iso3 = data["iso3"]
+    goods = len(sec.GOODS)
+    x = np.array(data["imp_value"][:, :goods], dtype=float)
+    x[iso3.index("USA")] = 0.0
+    if kind == "icio2022":
+        return x
+    target = np.zeros(len(iso3))
+    for code, kusd in world_us_imports().items():
+        target[icio_row(code)] += kusd / 1000.0
+    have = x.sum(axis=1)
+    both = (target > 0) & (have > 0)
+    scale = np.where(both, target / np.where(have > 0, have, 1.0), 0.0)
+    scale[~both] = target[both].sum() / have[both].sum()
+    return x * scale[:, None]
 
 
 def icio_row(code: str) -> int:
