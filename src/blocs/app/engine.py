@@ -25,10 +25,11 @@ import numpy as np
 
 from blocs.app.documents import error_location, scenario_from_document, scenario_toml
 from blocs.errors import BlocsError
+from blocs.models.registry import get_model
 from blocs.run import DEFAULT_ROWS, Run, run_scenario
 from blocs.scenario import Scenario, economy_for
 
-__all__ = ["COLUMN_TITLES", "DIGITS", "Engine", "results_csv"]
+__all__ = ["COLUMN_TITLES", "DIGITS", "Engine", "group_rows", "results_csv"]
 
 #: Digits shown, as the CLI prints them (``blocs run``: 2 decimals).
 DIGITS = 2
@@ -57,6 +58,7 @@ class Engine:
     _latest: dict[str, int] = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _economies: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
+    _starts: dict[str, tuple[str, Any]] = dataclasses.field(default_factory=dict)
 
     def submit(self, client: str, seq: int) -> None:
         """Record that ``client`` made edit ``seq`` (older edits of it are now stale)."""
@@ -72,9 +74,13 @@ class Engine:
         self.submit(client, seq)
         if self.stale(client, seq):
             return {"status": "superseded", "seq": seq}
+        start = time.perf_counter()
         try:
             sc = scenario_from_document(document)
-            result = run_scenario(sc, economy=self._economy(sc))
+            key = _start_key(sc)
+            previous = self._starts.get(client)
+            x0 = previous[1] if previous is not None and previous[0] == key else None
+            result = run_scenario(sc, economy=self._economy(sc), x0=x0)
         except BlocsError as exc:
             message = str(exc)
             return {
@@ -84,15 +90,21 @@ class Engine:
                 "where": error_location(message),
                 "kind": type(exc).__name__,
             }
+        if bool(result.solution.converged):
+            with self._lock:
+                self._starts[client] = (key, get_model(sc.kind).unknowns(result.solution))
         if self.stale(client, seq):
             return {"status": "superseded", "seq": seq}
-        return {"status": "ok", "seq": seq, **self.payload(result)}
+        out = {"status": "ok", "seq": seq, **self.payload(result)}
+        out["server_ms"] = round(1000 * (time.perf_counter() - start), 1)
+        return out
 
     def warm(self, documents: Sequence[Mapping[str, Any]]) -> float:
-        """Solve ``documents`` once each (compiles the models); returns the seconds taken."""
+        """Solve ``documents`` in turn as one tab (compiles the models, cold and warm-started
+        solves); returns the seconds taken."""
         start = time.perf_counter()
         for k, doc in enumerate(documents):
-            self.solve(f"warm-{k}", 0, doc)
+            self.solve("warm-up", k, doc)
         return time.perf_counter() - start
 
     def payload(self, result: Run) -> dict[str, Any]:
@@ -110,19 +122,10 @@ class Engine:
                 "text": {c: _text(v) for c, v in zip(cols, nums, strict=True)},
             }
         rows = tuple(dict.fromkeys((*self.rows, *result.scenario.groups)))
-        rows = tuple(r for r in rows if _has(result, r))
-        summary = result.summary(rows)
-        groups = []
-        for name, rec in summary.iterrows():
-            values = {c: _number(rec[c]) for c in cols if c in summary.columns}
-            groups.append(
-                {
-                    "name": str(name),
-                    "members": int(rec["members"]),
-                    "values": values,
-                    "text": {c: _text(v) for c, v in values.items()},
-                }
-            )
+        groups = [
+            {**g, "text": {c: _text(v) for c, v in g["values"].items()}}
+            for g in group_rows(result, rows, cols)
+        ]
         solver = result.manifest["solver"]
         return {
             "scenario": result.scenario.name,
@@ -147,6 +150,40 @@ class Engine:
         return self._economies[key]
 
 
+def group_rows(result: Run, rows: Sequence[str], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The group table of ``blocs run`` (:meth:`Run.summary`, expenditure weights) for the
+    rows that name countries of the data: ``[{"name", "members", "values": {column:
+    float | None}}]``. The same sums in the same order as :func:`blocs.results.group_summary`
+    (so the same numbers, to the last bit), without its per-group pandas indexing."""
+    table = result.countries
+    position = {str(c): k for k, c in enumerate(table["iso3"])}
+    values = table[list(columns)].to_numpy(dtype=float)
+    weights = table["expenditure"].to_numpy(dtype=float)
+    out = []
+    for row in rows:
+        try:
+            members = result.members(row)
+        except BlocsError:
+            continue
+        idx = np.array(sorted({position[c] for c in members if c in position}), dtype=int)
+        if idx.size == 0:
+            continue
+        sub, w = values[idx], weights[idx]
+        nums: dict[str, float | None] = {}
+        for j, col in enumerate(columns):
+            v = sub[:, j]
+            ok = np.isfinite(v)
+            mean = float(np.sum(v[ok] * w[ok]) / np.sum(w[ok])) if ok.any() else float("nan")
+            nums[col] = _number(mean)
+        out.append({"name": row, "members": int(idx.size), "values": nums})
+    return out
+
+
+def _start_key(sc: Scenario) -> str:
+    """What a warm start must share with the solve it starts: data, model and options."""
+    return f"{sc.scenario.data}|{sc.kind}|{sc.options.model_dump_json()}"
+
+
 def results_csv(document: Any) -> tuple[str, str]:
     """(file name, CSV text) of a scenario's country results, as ``blocs run --out`` writes."""
     sc = scenario_from_document(document)
@@ -158,13 +195,6 @@ def toml_download(document: Any) -> tuple[str, str]:
     """(file name, TOML text) of a browser scenario."""
     sc = scenario_from_document(document)
     return f"{sc.name}.toml", scenario_toml(sc)
-
-
-def _has(result: Run, row: str) -> bool:
-    try:
-        return bool(result.members(row))
-    except BlocsError:
-        return False
 
 
 def _number(v: Any) -> float | None:
