@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -23,13 +24,15 @@ from typing import Any
 
 import numpy as np
 
+import blocs.report
 from blocs.app.documents import error_location, scenario_from_document, scenario_toml
+from blocs.app.uploads import Uploads
 from blocs.errors import BlocsError
 from blocs.models.registry import get_model
 from blocs.run import DEFAULT_ROWS, Run, run_scenario
-from blocs.scenario import Scenario, economy_for
+from blocs.scenario import DataSpec, Scenario, economy_for
 
-__all__ = ["COLUMN_TITLES", "DIGITS", "Engine", "group_rows", "results_csv"]
+__all__ = ["COLUMN_TITLES", "DIGITS", "Engine", "group_rows", "toml_download"]
 
 #: Digits shown, as the CLI prints them (``blocs run``: 2 decimals).
 DIGITS = 2
@@ -59,6 +62,7 @@ class Engine:
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _economies: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
     _starts: dict[str, tuple[str, Any]] = dataclasses.field(default_factory=dict)
+    uploads: Uploads = dataclasses.field(default_factory=Uploads)
 
     def submit(self, client: str, seq: int) -> None:
         """Record that ``client`` made edit ``seq`` (older edits of it are now stale)."""
@@ -69,18 +73,22 @@ class Engine:
         with self._lock:
             return self._latest.get(client, seq) > seq
 
-    def solve(self, client: str, seq: int, document: Any) -> dict[str, Any]:
-        """Solve the browser's scenario; a JSON-ready result, an error or ``superseded``."""
+    def solve(
+        self, client: str, seq: int, document: Any, upload: str | None = None
+    ) -> dict[str, Any]:
+        """Solve the browser's scenario (on uploaded data: ``upload``, its id); a JSON-ready
+        result, an error or ``superseded``."""
         self.submit(client, seq)
         if self.stale(client, seq):
             return {"status": "superseded", "seq": seq}
         start = time.perf_counter()
         try:
             sc = scenario_from_document(document)
-            key = _start_key(sc)
+            key = f"{upload if isinstance(sc.scenario.data, DataSpec) else sc.scenario.data}|"
+            key += f"{sc.kind}|{sc.options.model_dump_json()}"
             previous = self._starts.get(client)
             x0 = previous[1] if previous is not None and previous[0] == key else None
-            result = run_scenario(sc, economy=self._economy(sc), x0=x0)
+            result = run_scenario(sc, economy=self.economy(sc, upload), x0=x0)
         except BlocsError as exc:
             message = str(exc)
             return {
@@ -143,11 +151,37 @@ class Engine:
             "resolved_rates": result.manifest["resolved_rates"],
         }
 
-    def _economy(self, sc: Scenario) -> Any:
+    def economy(self, sc: Scenario, upload: str | None = None) -> Any:
+        """The scenario's baseline: an embedded data set (loaded once) or the upload.
+
+        Raises:
+            ScenarioError: own data without (or with another) upload.
+        """
+        if isinstance(sc.scenario.data, DataSpec):
+            return self.uploads.get(upload, sc.scenario.data).economy
         key = (str(sc.scenario.data), sc.kind)
         if key not in self._economies:
             self._economies[key] = economy_for(sc)
         return self._economies[key]
+
+    def run(self, document: Any, upload: str | None = None) -> Run:
+        """A browser scenario solved as ``blocs run`` solves it (cold, for downloads)."""
+        sc = scenario_from_document(document)
+        return run_scenario(sc, economy=self.economy(sc, upload))
+
+    def results_csv(self, document: Any, upload: str | None = None) -> tuple[str, str]:
+        """(file name, CSV text): the country results, as ``blocs run --out`` writes them."""
+        run = self.run(document, upload)
+        text = run.countries.to_csv(index=False, float_format="%.6g")
+        return f"{run.scenario.name}-countries.csv", text
+
+    def report_html(self, document: Any, upload: str | None = None) -> tuple[str, str]:
+        """(file name, HTML): the report ``blocs run --report`` writes (figures inlined)."""
+        run = self.run(document, upload)
+        with tempfile.TemporaryDirectory(prefix="blocs-report-") as tmp:
+            page = blocs.report.write_report(run, tmp)
+            html = page.read_text(encoding="utf-8")
+        return f"{run.scenario.name}-report.html", html
 
 
 def group_rows(result: Run, rows: Sequence[str], columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -177,18 +211,6 @@ def group_rows(result: Run, rows: Sequence[str], columns: Sequence[str]) -> list
             nums[col] = _number(mean)
         out.append({"name": row, "members": int(idx.size), "values": nums})
     return out
-
-
-def _start_key(sc: Scenario) -> str:
-    """What a warm start must share with the solve it starts: data, model and options."""
-    return f"{sc.scenario.data}|{sc.kind}|{sc.options.model_dump_json()}"
-
-
-def results_csv(document: Any) -> tuple[str, str]:
-    """(file name, CSV text) of a scenario's country results, as ``blocs run --out`` writes."""
-    sc = scenario_from_document(document)
-    result = run_scenario(sc)
-    return f"{sc.name}-countries.csv", result.countries.to_csv(index=False, float_format="%.6g")
 
 
 def toml_download(document: Any) -> tuple[str, str]:

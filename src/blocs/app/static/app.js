@@ -3,6 +3,7 @@
 // /api/solve with a new sequence number; the newest answer is drawn, older ones dropped.
 
 import { setupCoalitions } from "./coalitions.js";
+import { setupCompare } from "./compare.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -18,7 +19,7 @@ const state = {
   pinned: null, shapes: {},
 };
 // Read by the browser tests: the last drawn edit and when it was drawn.
-window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, errors: 0, scheduled: false };
+window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, serverMs: {}, errors: 0, scheduled: false };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -45,15 +46,50 @@ async function postJSON(url, body) {
 
 // ---------------------------------------------------------------- data and presets
 
-function dataName() { return (state.doc && state.doc.scenario && state.doc.scenario.data) || "world2023"; }
+// Uploaded tables: the document names them ({flows, countries}); the page calls them "upload".
+function dataName() {
+  const d = state.doc && state.doc.scenario && state.doc.scenario.data;
+  return d && typeof d === "object" ? "upload" : d || "world2023";
+}
+
+function uploadRef() { return state.upload && dataName() === "upload" ? { upload: state.upload.id } : {}; }
+
+const MAX_UPLOAD = 4 * 1024 * 1024;
+
+async function useUpload() {
+  const box = document.querySelector('[data-error-for="upload"]');
+  box.textContent = "";
+  const flows = $("up-flows").files[0], countries = $("up-countries").files[0];
+  if (!flows) { box.textContent = "choose the flows table (a CSV file)"; return; }
+  const size = flows.size + (countries ? countries.size : 0);
+  if (size > MAX_UPLOAD) { box.textContent = `${(size / 2 ** 20).toFixed(1)} MB is over the app's limit of 4 MB; run data this large with the command line`; return; }
+  const body = { flows: { name: flows.name, text: await flows.text() } };
+  if (countries) body.countries = { name: countries.name, text: await countries.text() };
+  const r = await postJSON("/api/upload", body);
+  const out = await r.json();
+  if (out.status !== "ok") { box.textContent = out.message; return; }
+  state.upload = out;
+  state.meta.data.upload = { model: out.model, countries: out.countries, options: out.options };
+  state.doc = { scenario: { name: "my-data", data: out.data }, tariffs: [], retaliation: [] };
+  renderControls();
+  solve();
+}
 
 function fillPresets() {
-  const sel = $("preset");
+  const sel = $("preset"), other = $("compare-preset");
   sel.replaceChildren(el("option", { value: "", text: "(nothing: no rule)" }));
+  other.replaceChildren(el("option", { value: "", text: "(a built-in)" }));
   for (const s of state.meta.scenarios) {
-    if (s.data !== $("data").value) continue;
+    if (s.data !== $("data").value) continue; // (no built-in runs on uploaded data)
     sel.append(el("option", { value: s.name, text: s.name, title: s.description }));
+    other.append(el("option", { value: s.name, text: s.name, title: s.description }));
   }
+}
+
+// What A was when pinned: the scenario's name and its tariff rules' rates.
+function pinLabel() {
+  const rates = (state.doc.tariffs || []).map((r) => r.rate).filter((r) => typeof r === "number");
+  return rates.length ? `${state.doc.scenario.name} at ${rates.map((r) => `${+(100 * r).toFixed(2)} %`).join(", ")}` : state.doc.scenario.name;
 }
 
 function fillPlaces() {
@@ -243,9 +279,10 @@ async function send() {
   setStatus("busy", "solving…");
   let out;
   try {
-    const r = await postJSON("/api/solve", { client: CLIENT, seq, scenario: state.doc });
+    const r = await postJSON("/api/solve", { client: CLIENT, seq, scenario: state.doc, ...uploadRef() });
     out = await r.json();
     window.blocs.answeredAt[seq] = performance.now();
+    window.blocs.serverMs[seq] = out.server_ms;
   } catch (e) {
     if (seq === state.seq) setStatus("failed", `the server did not answer (${e.message})`);
     return;
@@ -333,6 +370,7 @@ function draw() {
   drawBars(out, col, title);
   drawGroups(out);
   if (state.pinned) pin(state.pinned);
+  if (state.compare) state.compare.update();
 }
 
 function drawBars(out, col, title) {
@@ -428,7 +466,10 @@ async function buildMap() {
 // ---------------------------------------------------------------- downloads
 
 async function download(kind) {
-  const r = await postJSON(`/api/download/${kind}`, { scenario: state.doc });
+  const button = $(`dl-${kind}`);
+  button.disabled = true;
+  let r;
+  try { r = await postJSON(`/api/download/${kind}`, { scenario: state.doc, ...uploadRef() }); } finally { button.disabled = false; }
   if (!r.ok) { showError(await r.json()); return; }
   const name = (r.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
   const url = URL.createObjectURL(await r.blob());
@@ -442,10 +483,18 @@ async function download(kind) {
 async function start() {
   state.meta = await getJSON("/api/meta");
   const data = $("data");
-  data.replaceChildren(...Object.keys(state.meta.data).map((d) => el("option", { value: d, text: d })));
+  data.replaceChildren(...Object.keys(state.meta.data).map((d) => el("option", { value: d, text: d })),
+    el("option", { value: "upload", text: "your own data (CSV)…" }));
   data.value = "world2023";
   fillPresets();
-  data.addEventListener("change", () => { fillPresets(); loadPreset(""); });
+  data.addEventListener("change", () => {
+    fillPresets();
+    $("upload-box").hidden = data.value !== "upload";
+    if (data.value !== "upload") loadPreset("");
+  });
+  $("up-load").addEventListener("click", () => useUpload().catch((e) => {
+    document.querySelector('[data-error-for="upload"]').textContent = e.message;
+  }));
   $("preset").addEventListener("change", () => loadPreset($("preset").value));
   $("column").addEventListener("change", () => { state.column = $("column").value; if (state.result) draw(); });
   $("add-tariff").addEventListener("click", () => {
@@ -456,6 +505,7 @@ async function start() {
   });
   $("dl-toml").addEventListener("click", () => download("toml"));
   $("dl-csv").addEventListener("click", () => download("csv"));
+  $("dl-report").addEventListener("click", () => download("report"));
   state.coalitions = setupCoalitions({
     $, el, postJSON, getJSON, picker, client: CLIENT, getDoc: () => state.doc,
     showMessage: (where, message) => {
@@ -465,6 +515,11 @@ async function start() {
   $("tab-scenario").addEventListener("click", () => showTab("scenario"));
   $("tab-coalition").addEventListener("click", () => showTab("coalition"));
   await buildMap();
+  state.compare = setupCompare({
+    $, el, postJSON, getJSON, client: CLIENT, color, scale,
+    current: () => state.result, column: () => state.column, labelOf: pinLabel,
+    onPin: () => { $("compare-preset").value = ""; },
+  });
   const first = state.meta.scenarios.find((s) => s.name === "liberation-day") ? "liberation-day" : "";
   $("preset").value = first;
   await loadPreset(first);
