@@ -29,7 +29,7 @@ from blocs.app.documents import error_location, scenario_from_document, scenario
 from blocs.app.uploads import Uploads
 from blocs.errors import BlocsError
 from blocs.models.registry import get_model
-from blocs.run import DEFAULT_ROWS, Run, run_scenario
+from blocs.run import Run, default_rows, run_scenario
 from blocs.scenario import DataSpec, Scenario, economy_for
 
 __all__ = ["COLUMN_TITLES", "DIGITS", "Engine", "group_rows", "toml_download"]
@@ -57,7 +57,8 @@ COLUMN_TITLES = {
 class Engine:
     """Solves app scenarios; one per server (thread-safe; the server calls it on a worker)."""
 
-    rows: tuple[str, ...] = DEFAULT_ROWS
+    #: Group-table rows (default: ``blocs run``'s, :func:`blocs.run.default_rows` of the data).
+    rows: tuple[str, ...] | None = None
     _latest: dict[str, int] = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _economies: dict[tuple[str, str], Any] = dataclasses.field(default_factory=dict)
@@ -129,7 +130,8 @@ class Engine:
                 "values": dict(zip(cols, nums, strict=True)),
                 "text": {c: _text(v) for c, v in zip(cols, nums, strict=True)},
             }
-        rows = tuple(dict.fromkeys((*self.rows, *result.scenario.groups)))
+        first = self.rows if self.rows is not None else default_rows(result.economy)
+        rows = tuple(dict.fromkeys((*first, *result.scenario.groups)))
         groups = [
             {**g, "text": {c: _text(v) for c, v in g["values"].items()}}
             for g in group_rows(result, rows, cols)

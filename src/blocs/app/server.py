@@ -155,7 +155,8 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         try:
             up = await in_files(engine.uploads.add, body.get("flows"), body.get("countries"))
         except BlocsError as exc:
-            return JSONResponse({"status": "error", "message": str(exc), "where": "upload"}, 400)
+            # bad input is an answer (as for a solve), not a failed request
+            return JSONResponse({"status": "error", "message": str(exc), "where": "upload"})
         eco = up.economy
         kind = model_for(eco).name
         return JSONResponse(
@@ -203,7 +204,7 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
             except BlocsError as exc:
                 message = str(exc)
                 where = error_location(message)
-                return JSONResponse({"status": "error", "message": message, "where": where}, 400)
+                return JSONResponse({"status": "error", "message": message, "where": where})
             safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
             headers = {"Content-Disposition": f'attachment; filename="{safe}"'}
             return Response(text, media_type=media, headers=headers)

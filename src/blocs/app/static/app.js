@@ -470,7 +470,11 @@ async function download(kind) {
   button.disabled = true;
   let r;
   try { r = await postJSON(`/api/download/${kind}`, { scenario: state.doc, ...uploadRef() }); } finally { button.disabled = false; }
-  if (!r.ok) { showError(await r.json()); return; }
+  if (!r.ok || (r.headers.get("Content-Type") || "").startsWith("application/json")) {
+    const out = await r.json();  // the library's message about the scenario, or the server's
+    showError(out.message ? out : { message: `download failed (${r.status})`, where: "" });
+    return;
+  }
   const name = (r.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
   const url = URL.createObjectURL(await r.blob());
   const a = el("a", { href: url, download: name ? name[1] : `scenario.${kind}` });
