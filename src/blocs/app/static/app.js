@@ -71,6 +71,9 @@ async function useUpload() {
   state.upload = out;
   state.meta.data.upload = { model: out.model, countries: out.countries, options: out.options };
   state.doc = { scenario: { name: "my-data", data: out.data }, tariffs: [], retaliation: [] };
+  state.pinned = null;
+  $("selected").replaceChildren("Click a country to pin its numbers.");
+  document.querySelectorAll("#map .pinned").forEach((n) => n.classList.remove("pinned"));
   renderControls();
   solve();
 }
