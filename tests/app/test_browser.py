@@ -2,7 +2,8 @@
 
 Playwright's own browser download is not used (not available here): the test launches the
 system Chromium with ``executable_path`` and skips, saying why, when either is missing.
-Screenshots go to the test's temporary folder; the slider-to-map latency is printed.
+Screenshots go to pytest's temporary folders (or ``$BLOCS_APP_SCREENSHOTS``, e.g. a CI
+artefact folder; never the repository); the slider-to-map latency is printed.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def _cli_welfare(toml: Path, code: str) -> str:
 
 @pytest.fixture(scope="module")
 def page(served_app, tmp_path_factory):
-    shots = tmp_path_factory.mktemp("screens")
+    # screenshots: $BLOCS_APP_SCREENSHOTS (a CI artefact folder) or pytest's temporary folder
+    shots = Path(os.environ.get("BLOCS_APP_SCREENSHOTS") or tmp_path_factory.mktemp("screens"))
+    shots.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(
@@ -253,6 +256,7 @@ def test_compare_pins_a_and_maps_b_minus_a(page, tmp_path):
     page.click("#clear-a")
     assert not page.is_visible("#compare")
     assert page.problems == []
+    assert page.hosts == {urllib.parse.urlsplit(page.url).netloc}
 
 
 def test_own_data_upload_solves_in_the_page(page, tmp_path):
@@ -300,6 +304,7 @@ def test_own_data_upload_solves_in_the_page(page, tmp_path):
     )
     assert "gdp.csv" in page.text_content('[data-error-for="upload"]')
     assert page.problems == []
+    assert page.hosts == {urllib.parse.urlsplit(page.url).netloc}
 
 
 def test_the_report_downloads_from_the_page(page, tmp_path):
