@@ -205,6 +205,25 @@ def test_coalition_explorer_toggles_an_ally_and_matches_the_library(page, tmp_pa
     res = solve_coalitions(None, spec)
     mask = sum(1 << j for j, a in enumerate(res.players.allies) if a != "JPN")
     assert shown == f"{float(res.leverage_pct[mask]):.2f}"
+
+    # the allies' map: Japan clicked back in (the grand coalition), France toggles the EU
+    page.dispatch_event('#co-map path[data-iso="JPN"]', "click")
+    assert page.is_checked('[data-ally="JPN"]')
+    grand = (1 << len(res.players.allies)) - 1
+    assert page.text_content('[data-testid="co-leverage"]') == (
+        f"{float(res.leverage_pct[grand]):.2f}"
+    )
+    page.dispatch_event('#co-map path[data-iso="FRA"]', "click")
+    assert not page.is_checked('[data-ally="EU27"]')
+    eu_out = grand & ~(1 << res.players.allies.index("EU27"))
+    assert page.text_content('[data-testid="co-leverage"]') == (
+        f"{float(res.leverage_pct[eu_out]):.2f}"
+    )
+    fill = page.get_attribute('#co-map path[data-iso="DEU"]', "fill")
+    assert fill != page.get_attribute('#co-map path[data-iso="JPN"]', "fill")
+    page.dispatch_event('#co-map path[data-iso="AUS"]', "click")  # not a candidate: joins
+    assert page.query_selector('#co-allies .chip[data-code="AUS"]') is not None
+    page.screenshot(path=str(page.shots / "coalition-map.png"), full_page=True)
     assert page.problems == []
 
 

@@ -89,6 +89,14 @@ function fillPresets() {
   }
 }
 
+// Country codes of a group (the scenario's or a built-in); [] for a country code.
+function groupMembers(code) {
+  const own = (state.doc && state.doc.groups) || {};
+  if (own[code]) return own[code].flatMap((c) => (c === code ? [] : [c, ...groupMembers(c)]));
+  const g = state.meta.groups.find((x) => x.code === code);
+  return g ? g.members : [];
+}
+
 // What A was when pinned: the scenario's name and its tariff rules' rates.
 function pinLabel() {
   const rates = (state.doc.tariffs || []).map((r) => r.rate).filter((r) => typeof r === "number");
@@ -514,13 +522,13 @@ async function start() {
   $("dl-csv").addEventListener("click", () => download("csv"));
   $("dl-report").addEventListener("click", () => download("report"));
   state.coalitions = setupCoalitions({
-    $, el, postJSON, getJSON, picker, client: CLIENT, getDoc: () => state.doc,
+    $, el, postJSON, getJSON, picker, client: CLIENT, getDoc: () => state.doc, members: groupMembers,
     showMessage: (where, message) => {
       document.querySelectorAll(`[data-error-for="${where}"]`).forEach((n) => { n.textContent = message; });
     },
   });
   $("tab-scenario").addEventListener("click", () => showTab("scenario"));
-  $("tab-coalition").addEventListener("click", () => showTab("coalition"));
+  $("tab-coalition").addEventListener("click", () => { showTab("coalition"); state.coalitions.render(); });
   await buildMap();
   state.compare = setupCompare({
     $, el, postJSON, getJSON, client: CLIENT, color, scale,
