@@ -307,7 +307,8 @@ async function send() {
   requestAnimationFrame(() => { window.blocs.drawn = seq; window.blocs.drawnAt = performance.now(); });
   const s = out.solver;
   setStatus(s.status === "converged" ? "ok" : "failed",
-    `${out.model}: solver ${s.status} in ${s.iterations} Newton steps, max residual ${s.max_residual}, ${s.seconds.toFixed(3)} s`);
+    `${out.model}: solver ${s.status} in ${s.iterations} Newton steps, max residual ${s.max_residual}, ${s.seconds.toFixed(3)} s` +
+    ` (server ${Math.round(out.server_ms)} ms, round trip ${Math.round(window.blocs.answeredAt[seq] - window.blocs.sentAt[seq])} ms)`);
 }
 
 function setStatus(kind, text) { const s = $("status"); s.className = kind; s.textContent = text; }
