@@ -185,6 +185,7 @@ def run_scenario(
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     economy: Any = None,
+    x0: Any = None,
 ) -> Run:
     """Load (if needed), compile, resolve and solve a scenario.
 
@@ -193,6 +194,8 @@ def run_scenario(
         overrides: model options replacing the scenario's (e.g. ``{"trade_elasticity": 8}``).
         tol, max_steps: solver settings.
         economy: the baseline to use instead of loading the scenario's data (advanced).
+        x0: a warm start for the solver, ``model.unknowns(run.solution)`` of a run of the same
+            data and model options (advanced; the result is the same within ``tol``).
 
     Raises:
         InputError: bad scenario or data. ConvergenceError: no equilibrium found.
@@ -207,7 +210,9 @@ def run_scenario(
     options = sc.options
     resolution = policy_for(sc, economy)
     start = time.perf_counter()
-    sol = model.solve_economy(economy, resolution.policy, options, tol=tol, max_steps=max_steps)
+    sol = model.solve_economy(
+        economy, resolution.policy, options, tol=tol, max_steps=max_steps, x0=x0
+    )
     jax.block_until_ready(model.welfare_hat(sol))
     seconds = time.perf_counter() - start
     tables = model.tables(economy, sol)

@@ -52,9 +52,12 @@ def test_every_builtin_scenario_round_trips_through_the_toml_download():
 
 
 def test_documents_naming_files_are_refused():
-    doc = {"scenario": {"name": "x", "data": {"flows": "/etc/passwd"}}}
-    with pytest.raises(ScenarioError, match="embedded data sets only"):
-        scenario_from_document(doc)
+    for name in ("/etc/passwd", "../flows.csv", "flows.csv/..", ".hidden.csv", "a\\b.csv", 3):
+        doc = {"scenario": {"name": "x", "data": {"flows": name}}}
+        with pytest.raises(ScenarioError, match="not the name of an uploaded CSV"):
+            scenario_from_document(doc)
+    doc = {"scenario": {"name": "x", "data": {"flows": "flows.csv"}}}
+    assert scenario_from_document(doc).scenario.data.flows == "flows.csv"  # checked, not read
     doc = {"scenario": {"name": "x", "groups_file": "/etc/groups.toml"}}
     with pytest.raises(ScenarioError, match="reads no file"):
         scenario_from_document(doc)
@@ -87,7 +90,7 @@ def test_pages_carry_the_content_security_policy(client):
 def test_the_page_ships_no_eval_and_no_remote_resource():
     assert "CHN" in map_document()["countries"]  # the geometry comes from the package data
     static = resources.files("blocs.app").joinpath("static")
-    for name in ("app.js", "index.html", "app.css"):
+    for name in ("app.js", "compare.js", "coalitions.js", "index.html", "app.css"):
         text = static.joinpath(name).read_text(encoding="utf-8")
         assert "eval(" not in text and "new Function" not in text, name
         assert "https://" not in text and "//cdn" not in text, name
@@ -101,8 +104,13 @@ def test_requests_are_checked(client):
     assert status == 400 and "seq" in json.loads(body)["message"]
     doc = {"scenario": {"name": "x", "data": {"flows": "/etc/passwd"}}}
     out = json.loads(client.post("/api/solve", {"client": "t", "seq": 1, "scenario": doc})[2])
+    assert out["status"] == "error" and out["where"] == "scenario.data.flows"
+    assert "not the name of an uploaded CSV" in out["message"]
+    # a plain file name is not read from the server either: only an upload's tables are used
+    doc = {"scenario": {"name": "x", "data": {"flows": "flows.csv"}}}
+    out = json.loads(client.post("/api/solve", {"client": "t", "seq": 2, "scenario": doc})[2])
     assert out["status"] == "error" and out["where"] == "scenario.data"
-    assert "embedded data sets only" in out["message"]
+    assert "upload the data files" in out["message"]
     assert client.get("/api/scenario/nonexistent")[0] == 404
 
 

@@ -4,7 +4,8 @@ A Starlette application (:func:`create_app`) over the library: the page edits a 
 document, :class:`Engine` solves it on a worker thread with the CLI's schema and model, and
 the page draws the world map, ranked bars and group table. Files: ``documents`` (browser
 JSON <-> checked scenario <-> TOML), ``engine`` (solves, supersession, payloads),
-``geometry`` (the SVG world map), ``server`` (routes, limits, security headers),
+``geometry`` (the SVG world map), ``uploads`` (own data tables, size-limited, checked by
+the CLI's loader), ``server`` (routes, limits, security headers),
 ``static/`` (the page: plain HTML, CSS and an ES module; no third-party code).
 """
 
@@ -14,7 +15,7 @@ from blocs.app.documents import (
     scenario_from_document,
     scenario_toml,
 )
-from blocs.app.engine import Engine, results_csv, toml_download
+from blocs.app.engine import Engine, toml_download
 from blocs.app.geometry import map_document
 from blocs.app.server import CSP, MAX_BODY_BYTES, WARM_SCENARIOS, create_app, warm_documents
 
@@ -27,7 +28,6 @@ __all__ = [
     "create_app",
     "error_location",
     "map_document",
-    "results_csv",
     "scenario_from_document",
     "scenario_toml",
     "toml_download",

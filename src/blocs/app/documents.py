@@ -2,8 +2,9 @@
 
 The browser edits a scenario as the TOML file's tables in JSON (``{"scenario": {...},
 "tariffs": [...], ...}``). Every document goes through the CLI's schema
-(:func:`blocs.scenario.parse_scenario`), plus the app's own limits: embedded data sets only
-and no ``groups_file`` (the browser never names a file on the server).
+(:func:`blocs.scenario.parse_scenario`), plus the app's own limits: embedded data sets or
+uploaded tables named by bare ``*.csv`` names (:mod:`blocs.app.uploads`), and no
+``groups_file`` (the browser never names a file on the server).
 
 Example:
     >>> doc = builtin_document("allied-front")
@@ -33,6 +34,7 @@ __all__ = [
     "DOCUMENT_PATH",
     "builtin_document",
     "error_location",
+    "is_plain_csv",
     "scenario_document",
     "scenario_from_document",
     "scenario_toml",
@@ -56,6 +58,7 @@ _ORDER = (
     "variants",
     "coalition",
 )
+_PLAIN_CSV = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.csv")
 _LOCATION = re.compile(r"^" + re.escape(DOCUMENT_PATH) + r"[,.] ?([A-Za-z_][\w.\[\]]*)")
 
 
@@ -83,10 +86,18 @@ def scenario_from_document(doc: Any) -> Scenario:
     header = doc.get("scenario")
     if isinstance(header, Mapping):
         data = header.get("data", "world2023")
-        if not isinstance(data, str):
+        if isinstance(data, Mapping):  # uploaded tables, named by their file names only
+            for key in ("flows", "countries"):
+                name = data.get(key)
+                if name is not None and not (isinstance(name, str) and is_plain_csv(name)):
+                    raise ScenarioError(
+                        f"{DOCUMENT_PATH}, scenario.data.{key}: {name!r} is not the name of "
+                        "an uploaded CSV file (the app reads no file on the server)"
+                    )
+        elif not isinstance(data, str):
             raise ScenarioError(
-                f"{DOCUMENT_PATH}, scenario.data: the app runs the embedded data sets only "
-                f"({', '.join(DATA_MODELS)}); run your own data files with the command line"
+                f"{DOCUMENT_PATH}, scenario.data: the app runs the embedded data sets "
+                f"({', '.join(DATA_MODELS)}) or uploaded tables"
             )
         if header.get("groups_file") is not None:
             raise ScenarioError(
@@ -94,6 +105,11 @@ def scenario_from_document(doc: Any) -> Scenario:
                 "groups in the scenario's [groups] table"
             )
     return parse_scenario(doc, path=DOCUMENT_PATH, base_dir=".")
+
+
+def is_plain_csv(name: str) -> bool:
+    """A bare ``*.csv`` file name (letters, digits, ``._-``; no folder, no leading dot)."""
+    return bool(_PLAIN_CSV.fullmatch(name))
 
 
 def scenario_document(sc: Scenario) -> dict[str, Any]:

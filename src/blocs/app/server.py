@@ -3,12 +3,14 @@
 Routes: ``/`` (the page), ``/static/*`` (its script and style, shipped in the package),
 ``/api/meta`` (data sets, built-in scenarios, countries, groups, model options),
 ``/api/scenario/{name}`` (a built-in scenario as a document), ``/api/map`` (the world map),
-``POST /api/solve`` (solve a document: ``{"client", "seq", "scenario"}``),
+``POST /api/solve`` (solve a document: ``{"client", "seq", "scenario", "upload"?}``),
 ``POST /api/coalition`` (start a coalition batch; ``GET /api/coalition/{job}`` its progress
-and results, ``POST /api/coalition/{job}/cancel``), ``POST /api/download/toml`` and ``/api/download/csv`` (the scenario file; the results).
+and results, ``POST /api/coalition/{job}/cancel``), ``POST /api/download/toml``, ``/csv``
+and ``/report`` (the scenario file; the results; the HTML report of ``blocs run --report``),
+``POST /api/upload`` (own data tables as text, :mod:`blocs.app.uploads`).
 
-Solves run on one worker thread (:class:`~blocs.app.engine.Engine`), so the event loop stays
-free; request bodies are size-limited; every scenario goes through the CLI's schema; every
+Solves run on one worker thread (:class:`~blocs.app.engine.Engine`), downloads and uploads
+on another, so the event loop stays free and a report never holds up a slider; request bodies are size-limited; every scenario goes through the CLI's schema; every
 response carries a Content-Security-Policy allowing only the app's own origin.
 """
 
@@ -32,15 +34,23 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from blocs.app.coalitions import CoalitionJobs
-from blocs.app.documents import builtin_document
-from blocs.app.engine import Engine, results_csv, toml_download
+from blocs.app.documents import builtin_document, error_location
+from blocs.app.engine import Engine, toml_download
 from blocs.app.geometry import map_document
+from blocs.app.uploads import MAX_UPLOAD_BYTES
 from blocs.data import load_dataset
 from blocs.errors import BlocsError
-from blocs.models.registry import get_model
+from blocs.models.registry import get_model, model_for
 from blocs.scenario import BUILTIN_GROUPS, DATA_MODELS, builtin_scenarios
 
-__all__ = ["CSP", "MAX_BODY_BYTES", "WARM_SCENARIOS", "create_app", "warm_documents"]
+__all__ = [
+    "CSP",
+    "MAX_BODY_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "WARM_SCENARIOS",
+    "create_app",
+    "warm_documents",
+]
 
 #: Largest request body accepted (a scenario document is a few kB).
 MAX_BODY_BYTES = 256 * 1024
@@ -87,9 +97,13 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
     engine = engine or Engine()
     jobs = CoalitionJobs()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blocs-solve")
+    files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blocs-files")
 
     async def in_worker(fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+    async def in_files(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(files, fn, *args)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -99,6 +113,7 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         yield
         jobs.shutdown()
         executor.shutdown(wait=False, cancel_futures=True)
+        files.shutdown(wait=False, cancel_futures=True)
 
     async def index(request: Request) -> Response:
         return FileResponse(str(_STATIC.joinpath("index.html")), media_type="text/html")
@@ -127,7 +142,35 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         if not isinstance(seq, int) or isinstance(seq, bool):
             return _bad("seq must be an integer (the number of the edit)")
         engine.submit(client, seq)
-        return JSONResponse(await in_worker(engine.solve, client, seq, body.get("scenario")))
+        upload = _upload_id(body)
+        return JSONResponse(
+            await in_worker(engine.solve, client, seq, body.get("scenario"), upload)
+        )
+
+    async def upload(request: Request) -> Response:
+        # JSON escapes (a line break is two bytes): the tables' own size is checked after
+        body = await _body(request, 2 * MAX_UPLOAD_BYTES + 64 * 1024)
+        if isinstance(body, Response):
+            return body
+        try:
+            up = await in_files(engine.uploads.add, body.get("flows"), body.get("countries"))
+        except BlocsError as exc:
+            # bad input is an answer (as for a solve), not a failed request
+            return JSONResponse({"status": "error", "message": str(exc), "where": "upload"})
+        eco = up.economy
+        kind = model_for(eco).name
+        return JSONResponse(
+            {
+                "status": "ok",
+                "id": up.id,
+                "data": up.data,
+                "model": kind,
+                "countries": [
+                    {"code": c, "name": n} for c, n in zip(eco.iso3, eco.names, strict=True)
+                ],
+                "options": _options(kind),
+            }
+        )
 
     async def coalition_start(request: Request) -> Response:
         body = await _body(request)
@@ -143,17 +186,25 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         return JSONResponse(jobs.cancel(request.path_params["job"]))
 
     def download(kind: str) -> Callable[[Request], Any]:
-        make = toml_download if kind == "toml" else results_csv
-        media = "application/toml" if kind == "toml" else "text/csv"
+        media = {"toml": "application/toml", "csv": "text/csv", "report": "text/html"}[kind]
+
+        def make(document: Any, upload: str | None) -> tuple[str, str]:
+            if kind == "toml":
+                return toml_download(document)
+            if kind == "csv":
+                return engine.results_csv(document, upload)
+            return engine.report_html(document, upload)
 
         async def handler(request: Request) -> Response:
             body = await _body(request)
             if isinstance(body, Response):
                 return body
             try:
-                name, text = await in_worker(make, body.get("scenario"))
+                name, text = await in_files(make, body.get("scenario"), _upload_id(body))
             except BlocsError as exc:
-                return _bad(str(exc))
+                message = str(exc)
+                where = error_location(message)
+                return JSONResponse({"status": "error", "message": message, "where": where})
             safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
             headers = {"Content-Disposition": f'attachment; filename="{safe}"'}
             return Response(text, media_type=media, headers=headers)
@@ -172,6 +223,8 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
         Route("/api/coalition/{job}/cancel", coalition_cancel, methods=["POST"]),
         Route("/api/download/toml", download("toml"), methods=["POST"]),
         Route("/api/download/csv", download("csv"), methods=["POST"]),
+        Route("/api/download/report", download("report"), methods=["POST"]),
+        Route("/api/upload", upload, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(_STATIC)), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan)
@@ -180,17 +233,23 @@ def create_app(*, warm: bool = True, engine: Engine | None = None) -> Starlette:
     return app
 
 
-async def _body(request: Request) -> Mapping[str, Any] | Response:
+def _upload_id(body: Mapping[str, Any]) -> str | None:
+    uid = body.get("upload")
+    return uid[:64] if isinstance(uid, str) else None
+
+
+async def _body(request: Request, limit: int = MAX_BODY_BYTES) -> Mapping[str, Any] | Response:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return _bad("send the request as application/json", 415)
     size = request.headers.get("content-length")
-    if size is not None and (not size.isdigit() or int(size) > MAX_BODY_BYTES):
-        return _bad(f"request too large (over {MAX_BODY_BYTES // 1024} kB)", 413)
+    too_large = f"request too large (over {limit // 1024} kB)"
+    if size is not None and (not size.isdigit() or int(size) > limit):
+        return _bad(too_large, 413)
     raw = b""
     async for chunk in request.stream():
         raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            return _bad(f"request too large (over {MAX_BODY_BYTES // 1024} kB)", 413)
+        if len(raw) > limit:
+            return _bad(too_large, 413)
     try:
         body = json.loads(raw)
     except ValueError:
@@ -204,6 +263,22 @@ def _bad(message: str, code: int = 400) -> Response:
     return JSONResponse({"status": "error", "message": message, "where": ""}, code)
 
 
+def _options(kind: str) -> dict[str, Any]:
+    """The options the page edits for model ``kind``: default, choices, minimum, help."""
+    props = get_model(kind).Options.model_json_schema().get("properties", {})
+    options = {}
+    for key in EDITED_OPTIONS:
+        if key in props:
+            p = props[key]
+            options[key] = {
+                "default": p.get("default"),
+                "choices": p.get("enum"),
+                "minimum": p.get("exclusiveMinimum", p.get("minimum")),
+                "description": p.get("description", ""),
+            }
+    return options
+
+
 @functools.cache
 def _meta() -> dict[str, Any]:
     data = {}
@@ -211,18 +286,7 @@ def _meta() -> dict[str, Any]:
         if name == "cp2015":
             continue  # the NAFTA replication data: its scenarios name its own sectors
         economy = load_dataset(name)
-        schema = get_model(kind).Options.model_json_schema()
-        props = schema.get("properties", {})
-        options = {}
-        for key in EDITED_OPTIONS:
-            if key in props:
-                p = props[key]
-                options[key] = {
-                    "default": p.get("default"),
-                    "choices": p.get("enum"),
-                    "minimum": p.get("exclusiveMinimum", p.get("minimum")),
-                    "description": p.get("description", ""),
-                }
+        options = _options(kind)
         data[name] = {
             "model": kind,
             "countries": [

@@ -243,12 +243,18 @@ class Model(abc.ABC):
         tol: float = DEFAULT_TOL,
         max_steps: int = DEFAULT_MAX_STEPS,
         throw: bool = True,
+        x0: jax.Array | None = None,
     ) -> Any:
-        """Calibrate and solve (the top-level call); raise on failure when ``throw``."""
+        """Calibrate and solve (the top-level call); raise on failure when ``throw``.
+
+        ``x0``: a warm start, :meth:`unknowns` of a nearby equilibrium of the same model,
+        data and options (default: the baseline)."""
         options = self.Options() if options is None else options
         params = self.calibrate(economy, options)
         with one_blas_thread():  # small LUs on one BLAS thread (issue 13)
-            eq = self.solve(params, policy, self.static(options), tol=tol, max_steps=max_steps)
+            eq = self.solve(
+                params, policy, self.static(options), tol=tol, max_steps=max_steps, x0=x0
+            )
             jax.block_until_ready(eq)
         if throw and not bool(eq.converged):
             raise ConvergenceError(

@@ -3,6 +3,7 @@
 // /api/solve with a new sequence number; the newest answer is drawn, older ones dropped.
 
 import { setupCoalitions } from "./coalitions.js";
+import { setupCompare } from "./compare.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -18,7 +19,7 @@ const state = {
   pinned: null, shapes: {},
 };
 // Read by the browser tests: the last drawn edit and when it was drawn.
-window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, errors: 0, scheduled: false };
+window.blocs = { drawn: 0, drawnAt: 0, sentAt: {}, answeredAt: {}, serverMs: {}, errors: 0, scheduled: false };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -45,15 +46,61 @@ async function postJSON(url, body) {
 
 // ---------------------------------------------------------------- data and presets
 
-function dataName() { return (state.doc && state.doc.scenario && state.doc.scenario.data) || "world2023"; }
+// Uploaded tables: the document names them ({flows, countries}); the page calls them "upload".
+function dataName() {
+  const d = state.doc && state.doc.scenario && state.doc.scenario.data;
+  return d && typeof d === "object" ? "upload" : d || "world2023";
+}
+
+function uploadRef() { return state.upload && dataName() === "upload" ? { upload: state.upload.id } : {}; }
+
+const MAX_UPLOAD = 4 * 1024 * 1024;
+
+async function useUpload() {
+  const box = document.querySelector('[data-error-for="upload"]');
+  box.textContent = "";
+  const flows = $("up-flows").files[0], countries = $("up-countries").files[0];
+  if (!flows) { box.textContent = "choose the flows table (a CSV file)"; return; }
+  const size = flows.size + (countries ? countries.size : 0);
+  if (size > MAX_UPLOAD) { box.textContent = `${(size / 2 ** 20).toFixed(1)} MB is over the app's limit of 4 MB; run data this large with the command line`; return; }
+  const body = { flows: { name: flows.name, text: await flows.text() } };
+  if (countries) body.countries = { name: countries.name, text: await countries.text() };
+  const r = await postJSON("/api/upload", body);
+  const out = await r.json();
+  if (out.status !== "ok") { box.textContent = out.message; return; }
+  state.upload = out;
+  state.meta.data.upload = { model: out.model, countries: out.countries, options: out.options };
+  state.doc = { scenario: { name: "my-data", data: out.data }, tariffs: [], retaliation: [] };
+  state.pinned = null;
+  $("selected").replaceChildren("Click a country to pin its numbers.");
+  document.querySelectorAll("#map .pinned").forEach((n) => n.classList.remove("pinned"));
+  renderControls();
+  solve();
+}
 
 function fillPresets() {
-  const sel = $("preset");
+  const sel = $("preset"), other = $("compare-preset");
   sel.replaceChildren(el("option", { value: "", text: "(nothing: no rule)" }));
+  other.replaceChildren(el("option", { value: "", text: "(a built-in)" }));
   for (const s of state.meta.scenarios) {
-    if (s.data !== $("data").value) continue;
+    if (s.data !== $("data").value) continue; // (no built-in runs on uploaded data)
     sel.append(el("option", { value: s.name, text: s.name, title: s.description }));
+    other.append(el("option", { value: s.name, text: s.name, title: s.description }));
   }
+}
+
+// Country codes of a group (the scenario's or a built-in); [] for a country code.
+function groupMembers(code) {
+  const own = (state.doc && state.doc.groups) || {};
+  if (own[code]) return own[code].flatMap((c) => (c === code ? [] : [c, ...groupMembers(c)]));
+  const g = state.meta.groups.find((x) => x.code === code);
+  return g ? g.members : [];
+}
+
+// What A was when pinned: the scenario's name and its tariff rules' rates.
+function pinLabel() {
+  const rates = (state.doc.tariffs || []).map((r) => r.rate).filter((r) => typeof r === "number");
+  return rates.length ? `${state.doc.scenario.name} at ${rates.map((r) => `${+(100 * r).toFixed(2)} %`).join(", ")}` : state.doc.scenario.name;
 }
 
 function fillPlaces() {
@@ -243,9 +290,10 @@ async function send() {
   setStatus("busy", "solving…");
   let out;
   try {
-    const r = await postJSON("/api/solve", { client: CLIENT, seq, scenario: state.doc });
+    const r = await postJSON("/api/solve", { client: CLIENT, seq, scenario: state.doc, ...uploadRef() });
     out = await r.json();
     window.blocs.answeredAt[seq] = performance.now();
+    window.blocs.serverMs[seq] = out.server_ms;
   } catch (e) {
     if (seq === state.seq) setStatus("failed", `the server did not answer (${e.message})`);
     return;
@@ -259,7 +307,8 @@ async function send() {
   requestAnimationFrame(() => { window.blocs.drawn = seq; window.blocs.drawnAt = performance.now(); });
   const s = out.solver;
   setStatus(s.status === "converged" ? "ok" : "failed",
-    `${out.model}: solver ${s.status} in ${s.iterations} Newton steps, max residual ${s.max_residual}, ${s.seconds.toFixed(3)} s`);
+    `${out.model}: solver ${s.status} in ${s.iterations} Newton steps, max residual ${s.max_residual}, ${s.seconds.toFixed(3)} s` +
+    ` (server ${Math.round(out.server_ms)} ms, round trip ${Math.round(window.blocs.answeredAt[seq] - window.blocs.sentAt[seq])} ms)`);
 }
 
 function setStatus(kind, text) { const s = $("status"); s.className = kind; s.textContent = text; }
@@ -333,6 +382,7 @@ function draw() {
   drawBars(out, col, title);
   drawGroups(out);
   if (state.pinned) pin(state.pinned);
+  if (state.compare) state.compare.update();
 }
 
 function drawBars(out, col, title) {
@@ -428,8 +478,15 @@ async function buildMap() {
 // ---------------------------------------------------------------- downloads
 
 async function download(kind) {
-  const r = await postJSON(`/api/download/${kind}`, { scenario: state.doc });
-  if (!r.ok) { showError(await r.json()); return; }
+  const button = $(`dl-${kind}`);
+  button.disabled = true;
+  let r;
+  try { r = await postJSON(`/api/download/${kind}`, { scenario: state.doc, ...uploadRef() }); } finally { button.disabled = false; }
+  if (!r.ok || (r.headers.get("Content-Type") || "").startsWith("application/json")) {
+    const out = await r.json();  // the library's message about the scenario, or the server's
+    showError(out.message ? out : { message: `download failed (${r.status})`, where: "" });
+    return;
+  }
   const name = (r.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
   const url = URL.createObjectURL(await r.blob());
   const a = el("a", { href: url, download: name ? name[1] : `scenario.${kind}` });
@@ -442,10 +499,18 @@ async function download(kind) {
 async function start() {
   state.meta = await getJSON("/api/meta");
   const data = $("data");
-  data.replaceChildren(...Object.keys(state.meta.data).map((d) => el("option", { value: d, text: d })));
+  data.replaceChildren(...Object.keys(state.meta.data).map((d) => el("option", { value: d, text: d })),
+    el("option", { value: "upload", text: "your own data (CSV)…" }));
   data.value = "world2023";
   fillPresets();
-  data.addEventListener("change", () => { fillPresets(); loadPreset(""); });
+  data.addEventListener("change", () => {
+    fillPresets();
+    $("upload-box").hidden = data.value !== "upload";
+    if (data.value !== "upload") loadPreset("");
+  });
+  $("up-load").addEventListener("click", () => useUpload().catch((e) => {
+    document.querySelector('[data-error-for="upload"]').textContent = e.message;
+  }));
   $("preset").addEventListener("change", () => loadPreset($("preset").value));
   $("column").addEventListener("change", () => { state.column = $("column").value; if (state.result) draw(); });
   $("add-tariff").addEventListener("click", () => {
@@ -456,15 +521,21 @@ async function start() {
   });
   $("dl-toml").addEventListener("click", () => download("toml"));
   $("dl-csv").addEventListener("click", () => download("csv"));
+  $("dl-report").addEventListener("click", () => download("report"));
   state.coalitions = setupCoalitions({
-    $, el, postJSON, getJSON, picker, client: CLIENT, getDoc: () => state.doc,
+    $, el, postJSON, getJSON, picker, client: CLIENT, getDoc: () => state.doc, members: groupMembers,
     showMessage: (where, message) => {
       document.querySelectorAll(`[data-error-for="${where}"]`).forEach((n) => { n.textContent = message; });
     },
   });
   $("tab-scenario").addEventListener("click", () => showTab("scenario"));
-  $("tab-coalition").addEventListener("click", () => showTab("coalition"));
+  $("tab-coalition").addEventListener("click", () => { showTab("coalition"); state.coalitions.render(); });
   await buildMap();
+  state.compare = setupCompare({
+    $, el, postJSON, getJSON, client: CLIENT, color, scale,
+    current: () => state.result, column: () => state.column, labelOf: pinLabel,
+    onPin: () => { $("compare-preset").value = ""; },
+  });
   const first = state.meta.scenarios.find((s) => s.name === "liberation-day") ? "liberation-day" : "";
   $("preset").value = first;
   await loadPreset(first);

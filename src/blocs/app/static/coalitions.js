@@ -5,8 +5,8 @@
 const SVG = "http://www.w3.org/2000/svg";
 const DEFAULT = { leader: "USA", target: "CHN", allies: ["JPN", "KOR", "EU27"], tariff: 0.5, response: "mirror" };
 
-export function setupCoalitions({ $, el, postJSON, getJSON, picker, getDoc, client, showMessage }) {
-  const co = { job: null, result: null, chosen: new Set(), timer: null };
+export function setupCoalitions({ $, el, postJSON, getJSON, picker, getDoc, client, showMessage, members }) {
+  const co = { job: null, result: null, chosen: new Set(), timer: null, shapes: {} };
   window.blocs.coalition = co;
 
   function table() {
@@ -21,12 +21,66 @@ export function setupCoalitions({ $, el, postJSON, getJSON, picker, getDoc, clie
     const t = table();
     $("co-leader").value = t.leader || "USA";
     $("co-target").value = t.target || "CHN";
-    $("co-allies").replaceChildren(picker("allies", t.allies, "coalition.allies", () => {}));
+    $("co-allies").replaceChildren(picker("allies", t.allies, "coalition.allies", paintMap));
     const rate = Math.round((t.tariff ?? 0.5) * 10000) / 100;
     $("co-tariff").value = String(rate);
     $("co-tariff-num").value = String(rate);
     $("co-response").value = typeof t.response === "string" ? t.response : "mirror";
     $("co-credibility").checked = !(t.america_first === false && String(t.punishment).toLowerCase() === "none");
+    paintMap();
+  }
+
+  // ------------------------------------------------------------ the allies' map
+  // A copy of the world map: leader, target, the allies (chosen in the solved batch, or listed
+  // in the table before it). Clicking a country of an ally of the batch toggles that ally;
+  // clicking another country adds it to (or removes it from) the table's allies.
+
+  function ensureMap() {
+    const svg = $("co-map");
+    if (svg.childNodes.length || !$("map").childNodes.length) return;
+    svg.setAttribute("viewBox", $("map").getAttribute("viewBox"));
+    for (const node of $("map").childNodes) {
+      const copy = node.cloneNode(false);
+      copy.classList.remove("pinned");
+      svg.append(copy);
+      const code = copy.dataset && copy.dataset.iso;
+      if (code) (co.shapes[code] = co.shapes[code] || []).push(copy);
+    }
+    svg.addEventListener("click", (e) => { const code = e.target.dataset && e.target.dataset.iso; if (code) clickCountry(code); });
+  }
+
+  // The ally (a code or a group of the table) a country belongs to, in ``list``.
+  function allyOf(code, list) { return list.find((a) => a === code || members(a).includes(code)); }
+
+  function clickCountry(code) {
+    const t = table();
+    if (code === t.leader || code === t.target) return;
+    const ally = co.result ? allyOf(code, co.result.allies) : undefined;
+    if (ally) {
+      if (co.chosen.has(ally)) co.chosen.delete(ally); else co.chosen.add(ally);
+      const box = document.querySelector(`[data-ally="${CSS.escape(ally)}"]`);
+      if (box) box.checked = co.chosen.has(ally);
+      drawChosen();
+      return;
+    }
+    const listed = allyOf(code, t.allies);
+    if (listed) t.allies.splice(t.allies.indexOf(listed), 1); else t.allies.push(code);
+    render();
+    if (co.result) setStatus(`allies changed: solve every coalition again to include ${code}`);
+  }
+
+  function paintMap() {
+    ensureMap();
+    const t = table();
+    const fills = {};
+    const mark = (list, color) => { for (const a of list) for (const c of [a, ...members(a)]) fills[c] = color; };
+    mark(t.allies, "#d1e5f0");
+    if (co.result) { mark(co.result.allies, "#d1e5f0"); mark([...co.chosen], "#4393c3"); }
+    mark([t.leader || "USA"], "#053061");
+    mark([t.target || "CHN"], "#b2182b");
+    for (const [code, nodes] of Object.entries(co.shapes)) {
+      for (const n of nodes) n.setAttribute("fill", fills[code] || "#eeeeee");
+    }
   }
 
   $("co-leader").addEventListener("change", () => { table().leader = $("co-leader").value.trim().toUpperCase(); });
@@ -121,6 +175,7 @@ export function setupCoalitions({ $, el, postJSON, getJSON, picker, getDoc, clie
       " — leverage (target's welfare loss) ", el("span", { "data-testid": "co-leverage", text: c.leverage_text }),
       " %; cost to the coalition ", el("span", { "data-testid": "co-cost", text: c.cost_text }),
       ` %; target ${c.target_text} %, leader ${c.leader_text} %${c.stable ? "; stable" : ""}`);
+    paintMap();
     document.querySelectorAll("#co-scatter circle.chosen").forEach((n) => n.classList.remove("chosen"));
     const dot = document.querySelector(`#co-scatter circle[data-mask="${mask()}"]`);
     if (dot) { dot.classList.add("chosen"); dot.parentNode.append(dot); }

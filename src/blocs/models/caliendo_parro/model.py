@@ -178,7 +178,11 @@ class CaliendoParroModel(Model):
         tol: float = DEFAULT_TOL,
         max_steps: int = DEFAULT_MAX_STEPS,
         throw: bool = True,
+        x0: Any = None,
     ) -> MultiSectorEquilibrium:
+        """Calibrate and solve. ``x0`` (a warm start) is accepted for the common signature
+        and not used: the multi-sector solve always starts from the baseline."""
+        del x0
         options = options or CaliendoParro()
         return solve_multisector(
             read_flows(economy, options.flows, options.domestic_flow_offset),

@@ -198,9 +198,15 @@ class IMLSModel(Model):
         tol: float = DEFAULT_TOL,
         max_steps: int = DEFAULT_MAX_STEPS,
         throw: bool = True,
+        x0: jax.Array | None = None,
     ) -> Solution:
-        """Calibrate, solve (with continuation from the baseline if a direct solve fails)."""
-        return solve(economy, Policy(*policy), options, tol=tol, max_steps=max_steps, throw=throw)
+        """Calibrate, solve (with continuation from the baseline if a direct solve fails).
+
+        ``x0``: a warm start (:meth:`unknowns` of a nearby equilibrium, same data and
+        options); if Newton fails from it, the solve starts again from the baseline."""
+        return solve(
+            economy, Policy(*policy), options, tol=tol, max_steps=max_steps, throw=throw, x0=x0
+        )
 
     def closed_form_tariff(
         self, params: Params, importer: int, convention: str = "expenditure"

@@ -238,9 +238,15 @@ CONTINUATION_STEPS = (4, 16)
 
 
 def solve_with_continuation(
-    p: Params, policy: Policy, st: Static, tol: float, max_steps: int
+    p: Params,
+    policy: Policy,
+    st: Static,
+    tol: float,
+    max_steps: int,
+    x0: jax.Array | None = None,
 ) -> tuple[Solution, Solution | None]:
-    """Direct Newton; if it fails, walk from the baseline to ``policy`` in steps.
+    """Direct Newton (from ``x0`` if given, else the baseline; from the baseline again if
+    ``x0`` fails); if it fails, walk from the baseline to ``policy`` in steps.
 
     Large shocks can start Newton where the equations are undefined (e.g. income-tax relief
     when tariff revenue at baseline quantities exceeds labour income). Moving the tariffs and
@@ -249,6 +255,10 @@ def solve_with_continuation(
     Returns:
         The solution (converged or not) and the last converged intermediate step, if any.
     """
+    if x0 is not None:
+        sol = solve_jit(p, policy, st, tol, max_steps, x0)
+        if bool(sol.converged):
+            return sol, None
     sol = solve_jit(p, policy, st, tol, max_steps)
     if bool(sol.converged):
         return sol, None
@@ -355,6 +365,7 @@ def solve(
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     throw: bool = True,
+    x0: jax.Array | None = None,
 ) -> Solution:
     """Solve the counterfactual ``policy`` on ``economy`` under ``model``.
 
@@ -366,6 +377,8 @@ def solve(
         max_steps: Newton steps before giving up.
         throw: raise :class:`ConvergenceError` if the solve fails (else check
             ``converged``).
+        x0: a warm start, :func:`solution_x` of a nearby solution with the same data and
+            options (default: the baseline); the result is the same within ``tol``.
 
     Returns:
         :class:`Solution`, hats relative to the baseline (the balanced baseline when
@@ -387,8 +400,14 @@ def solve(
     else:
         p = calibrate(economy, model)
     st = Static(model.revenue, model.deficits, model.numeraire)
+    if x0 is not None and jnp.shape(x0) != jnp.shape(initial_unknowns(p)):
+        raise InputError(
+            f"warm start x0 has shape {jnp.shape(x0)}, but this model has "
+            f"{jnp.shape(initial_unknowns(p))} unknowns: pass the unknowns of a solution "
+            "with the same data and options, or none"
+        )
     start = time.perf_counter()
-    sol, near = solve_with_continuation(p, policy, st, tol, max_steps)
+    sol, near = solve_with_continuation(p, policy, st, tol, max_steps, x0)
     jax.block_until_ready(sol.w_hat)
     sol = dataclasses.replace(sol, seconds=time.perf_counter() - start)
     if throw and not bool(sol.converged):
