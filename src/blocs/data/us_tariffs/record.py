@@ -7,14 +7,16 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from blocs.errors import InputError
 
 from . import sectors as sec
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["EU27", "TariffsInForce", "icio_row", "icio_weights", "world_us_imports"]
 
@@ -87,6 +89,7 @@ class TariffsInForce:
 @functools.lru_cache(maxsize=1)
 def icio_weights() -> dict[str, Any]:
     """icio2022 US trade by partner and sector (imports, exports) and the baseline tariffs."""
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
     path = resources.files("blocs.data").joinpath("icio2022", "flows.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)
@@ -107,6 +110,7 @@ def icio_weights() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def world_us_imports() -> dict[str, float]:
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
     path = resources.files("blocs.data").joinpath("world2023", "trade.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)

@@ -30,7 +30,7 @@ import jax
 import numpy as np
 from jax import export as jax_export
 
-__all__ = ["call", "exported_programs_folder", "use_exported_programs"]
+__all__ = ["call", "exported_programs_folder", "forget_loaded", "use_exported_programs"]
 
 _state: dict[str, Any] = {"folder": None, "fingerprint": None}
 _loaded: dict[str, Any] = {}
@@ -43,6 +43,12 @@ def use_exported_programs(folder: str | Path | None) -> None:
     """Run :func:`call`'s functions from exported programs kept in ``folder`` (created on
     first use); ``None`` turns it off (the default)."""
     _state["folder"] = None if folder is None else Path(folder)
+    forget_loaded()
+
+
+def forget_loaded() -> None:
+    """Drop the programs this process holds in memory (the files stay)."""
+    _loaded.clear()
 
 
 def exported_programs_folder() -> Path | None:
@@ -67,7 +73,7 @@ def call(name: str, fn: Callable[..., Any], args: Any, static: Hashable) -> Any 
     leaves, treedef = jax.tree_util.tree_flatten(args)
     if folder is None or any(isinstance(x, jax.core.Tracer) for x in leaves):
         return None
-    shapes = [jax.ShapeDtypeStruct(np.shape(x), np.result_type(x)) for x in leaves]
+    shapes = [jax.ShapeDtypeStruct(np.shape(x), _dtype(x)) for x in leaves]
     key = _key(name, treedef, shapes, static)
     exported = _loaded.get(key)
     if exported is None:
@@ -144,3 +150,7 @@ def _save(folder: Path, name: str, data: bytes | bytearray) -> None:
             raise
     except OSError:
         pass
+
+
+def _dtype(x: Any) -> Any:
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError
@@ -39,6 +38,9 @@ from blocs.models.imls.solve import (
     system_residual,
 )
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, status_message
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "COUNTRY_COLUMNS",
@@ -241,17 +243,20 @@ class IMLSModel(Model):
         return params.E
 
     def tables(self, economy: Any, eq: Solution) -> Tables:
-        out = {k: np.asarray(v) for k, v in outcomes(eq, np).items()}
-        countries = pd.DataFrame(
-            {
-                "iso3": list(economy.iso3),
-                "name": list(economy.names),
-                **out,
-                "expenditure": np.asarray(eq.params.E),
-                "gdp": np.asarray(eq.params.Y),
-            }
-        )
+        import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
+        countries = pd.DataFrame(self.country_columns(economy, eq))
         return Tables(countries=countries, sectors=None)
+
+    def country_columns(self, economy: Any, eq: Solution) -> dict[str, Any]:
+        """The countries table's columns in NumPy (no pandas, no XLA program)."""
+        return {
+            "iso3": np.asarray(economy.iso3, dtype=object),
+            "name": np.asarray(economy.names, dtype=object),
+            **{k: np.asarray(v) for k, v in outcomes(eq, np).items()},
+            "expenditure": np.asarray(eq.params.E),
+            "gdp": np.asarray(eq.params.Y),
+        }
 
     def parameters(self, economy: Any, eq: Solution) -> dict[str, Any]:
         p = eq.params
