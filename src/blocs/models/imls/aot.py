@@ -58,8 +58,8 @@ def exported_programs_folder() -> Path | None:
 
 
 def call(name: str, fn: Callable[..., Any], args: Any, static: Hashable) -> Any | None:
-    """``fn(*args)`` from an exported program, or None when programs are off or an
-    argument is traced (the caller then calls ``fn`` itself).
+    """``fn(*args)`` from an exported program, or None when programs are off, an argument
+    is traced or ``fn`` cannot be exported (the caller then calls ``fn`` itself).
 
     Args:
         name: the function's name in the file names.
@@ -83,7 +83,10 @@ def call(name: str, fn: Callable[..., Any], args: Any, static: Hashable) -> Any 
         def flat(*xs: Any) -> Any:
             return fn(*jax.tree_util.tree_unflatten(treedef, xs))
 
-        exported = jax_export.export(jax.jit(flat))(*shapes)
+        try:
+            exported = jax_export.export(jax.jit(flat))(*shapes)
+        except Exception:  # not exportable: the caller runs fn itself (and meets any error)
+            return None
         try:
             data = exported.serialize()
         except ImportError:  # no flatbuffers: the program serves this process only
