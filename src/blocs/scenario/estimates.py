@@ -112,6 +112,7 @@ class GravityEstimate:
     def table(self) -> pd.DataFrame:
         """One row per term: coefficient, s.e., z, p, 95 % interval, exp(b) - 1 in %."""
         import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
         b = np.array(self.coefficients)
         s = np.array(self.std_errors)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -315,6 +315,7 @@ def tariff_game(
         :class:`TariffGame`.
     """
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     if shape not in SHAPES:
         raise InputError(f"unknown shape '{shape}'; choose one of {', '.join(SHAPES)}")
     if not (np.isfinite(max_tariff) and max_tariff > 0):

@@ -130,6 +130,7 @@ class NashResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per player: members, Nash tariff, welfare (start and Nash), gain."""
         import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
         return pd.DataFrame(
             {
                 "player": self.players,

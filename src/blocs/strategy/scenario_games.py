@@ -86,6 +86,7 @@ def _instruments(sc: Scenario, instruments: str | None) -> str:
 
 def _countries_frame(tg: TariffGame, w_start: Any, w_end: Any) -> pd.DataFrame:
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     return pd.DataFrame(
         {"iso3": tg.iso3, "welfare_start_pct": pct(w_start), "welfare_pct": pct(w_end)}
     )
@@ -409,6 +410,7 @@ def talks_for_scenario(
     quo (the scenario's tariffs) and to the war.
     """
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     t0 = time.perf_counter()
     sc, model, economy, policy = _load(scenario, economy)
     names = _split_players(players, economy)

@@ -90,6 +90,7 @@ class TariffsInForce:
 def icio_weights() -> dict[str, Any]:
     """icio2022 US trade by partner and sector (imports, exports) and the baseline tariffs."""
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     path = resources.files("blocs.data").joinpath("icio2022", "flows.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)
@@ -111,6 +112,7 @@ def icio_weights() -> dict[str, Any]:
 @functools.lru_cache(maxsize=1)
 def world_us_imports() -> dict[str, float]:
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     path = resources.files("blocs.data").joinpath("world2023", "trade.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)

@@ -50,6 +50,7 @@ def latest_date() -> dt.date:
 @functools.lru_cache(maxsize=1)
 def _load() -> pd.DataFrame:
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     path = resources.files("blocs.data").joinpath("us_tariffs", "timeline.csv.gz")
     with resources.as_file(path) as p:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, compression="gzip")
@@ -102,6 +103,7 @@ def _has(value: object) -> bool:
 
 def _validate(d: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     need = [
         "measure_id", "authority", "announced", "effective", "effective_status",
         "effective_note", "ended", "ended_status", "importer", "exporter", "scope",
