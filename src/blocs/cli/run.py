@@ -55,6 +55,12 @@ from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = ["COMMANDS", "compare", "countries", "groups", "run", "scenarios", "show"]
 
+#: The solves behind ``blocs run`` and ``blocs compare``: up to the NumPy tables, no pandas
+#: (:func:`blocs.run.solve_variants`, :func:`blocs.run.solve_scenario`); named as the
+#: commands' steps (tests replace them to check what happens before any solve).
+run_variants = solve_variants
+run_scenario = solve_scenario
+
 
 class Format(StrEnum):
     table = "table"
@@ -240,7 +246,7 @@ def run(
         sc = load(scenario, parse_sets(set_))
         check_column(column, sc)
         with err_console().status(text(f"solving {sc.name} ..."), spinner="dots"):
-            runs = solve_variants(sc, tol=tol, max_steps=max_steps)
+            runs = run_variants(sc, tol=tol, max_steps=max_steps)
         result = runs[0]
         rows = parse_rows(countries) or default_rows(result.economy)
         summary = result.summary(rows, weights=weights.value)
@@ -284,7 +290,7 @@ def compare(
         for sc in scenarios:
             check_column(column, sc)
         with err_console().status("solving ...", spinner="dots"):
-            runs = [solve_scenario(sc, tol=tol, max_steps=max_steps) for sc in scenarios]
+            runs = [run_scenario(sc, tol=tol, max_steps=max_steps) for sc in scenarios]
         title = f"{runs[0].scenario.name} vs {runs[1].scenario.name}"
         rows = parse_rows(countries) or default_rows(runs[0].economy)
         _print_side_by_side(runs, rows, fmt, weights.value, column, title)
