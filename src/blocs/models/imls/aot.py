@@ -9,10 +9,11 @@ but a one-operation wrapper.
 Off unless a process turns it on with :func:`use_exported_programs` (the ``blocs`` command
 does, into ``<cache folder>/exported``): the library's solves stay ordinary ``jit`` calls,
 and a call with a traced argument (inside ``jit``, ``grad`` or ``vmap``) never takes this
-path, so gradients and batches are unchanged. An entry is named by the function, the shapes
-and dtypes of its arguments, its static options, the JAX version and a fingerprint of the
-source of :mod:`blocs.models` and :mod:`blocs.solvers`: changed code or another JAX never
-runs an old program. A file that cannot be read is exported again.
+path, so gradients and batches are unchanged. An entry is named by the function, the
+shapes and dtypes of its arguments, its static options, the JAX and jaxlib versions, the
+backend and a fingerprint of the source of :mod:`blocs.models` and :mod:`blocs.solvers`:
+changed code or another JAX never runs an old program. A file that cannot be read is
+exported again; a function that cannot be exported runs as an ordinary ``jit`` call.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jaxlib
 import numpy as np
 from jax import export as jax_export
 
@@ -105,6 +107,8 @@ def _key(name: str, treedef: Any, shapes: list[Any], static: Hashable) -> str:
         ";".join(f"{s.dtype}{s.shape}" for s in shapes),
         repr(static),
         jax.__version__,
+        jaxlib.__version__,
+        jax.default_backend(),
         str(jax.config.read("jax_enable_x64")),
         _fingerprint(),
     ):
