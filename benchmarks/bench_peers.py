@@ -18,9 +18,10 @@ options) solved by
 Each peer runs ``--repeats`` times, interleaved (blocs, blocs default threads, SciPy, ...), in
 this process, first on the machine as it is and then with a CPU-bound busy loop started by
 the benchmark in a second process. Then whole processes, interleaved: ``blocs run
-liberation-day`` (compile cache warm) against a SciPy script that loads the same baseline
-from an ``.npz`` file, solves and prints the same table. Prints the load average with every
-block, medians, minima and the ratios.
+liberation-day`` (compile cache and exported programs warm, and with an empty cache) against
+a SciPy script that loads the same baseline from an ``.npz`` file, solves and prints the
+same table, with the floors of both (importing JAX; the script's imports alone). Prints the
+load average with every block, medians, minima and the ratios.
 
 Run: python benchmarks/bench_peers.py [--repeats 10] [--process-repeats 5]
 """
@@ -261,6 +262,11 @@ def bench_process(repeats: int, before: Path | None) -> None:
             ),
             "SciPy script (npz baseline, root(hybr))": run([sys.executable, str(script), str(npz)]),
             "python -c pass": run([sys.executable, "-c", "pass"]),
+            # the floors: JAX's import, and the SciPy script's imports alone
+            "python -c 'import jax.numpy'": run([sys.executable, "-c", "import jax.numpy"]),
+            "python -c 'import numpy, pandas, scipy.optimize'": run(
+                [sys.executable, "-c", "import numpy, pandas, scipy.optimize"]
+            ),
         }
         fresh = iter(range(10**6))
 

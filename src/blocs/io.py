@@ -35,11 +35,12 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import TypeAlias
-
-import pandas as pd
+from typing import TYPE_CHECKING, TypeAlias
 
 from blocs.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MARKER",
@@ -96,7 +97,7 @@ def atomic_write_parquet(path: Path, table: pd.DataFrame) -> None:
 
 #: What :func:`write_folder` writes into one file: text (UTF-8), bytes, a table (Parquet),
 #: or a function writing the file at the path it is given.
-FileContent: TypeAlias = str | bytes | pd.DataFrame | Callable[[Path], object]
+FileContent: TypeAlias = "str | bytes | pd.DataFrame | Callable[[Path], object]"
 
 
 def check_dir(path: str | Path) -> Path:
@@ -182,10 +183,10 @@ def _write_one(path: Path, content: FileContent) -> None:
         path.write_text(content, encoding="utf-8")
     elif isinstance(content, bytes):
         path.write_bytes(content)
-    elif isinstance(content, pd.DataFrame):
-        content.to_parquet(path, index=False)
-    else:
+    elif callable(content):
         content(path)
+    else:  # a pandas table (pandas is imported only by whoever made it)
+        content.to_parquet(path, index=False)
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
     os.chmod(path, FILE_MODE)

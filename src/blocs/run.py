@@ -15,16 +15,15 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
-import pandas as pd
 
 from blocs.io import atomic_write_parquet, atomic_write_text, write_folder
 from blocs.models.base import DEFICIT_NOISE_SHARE, Policy, undefined_deficits
 from blocs.models.registry import get_model
-from blocs.results import group_summary
+from blocs.results import Summary, summarize
 from blocs.scenario import (
     Resolution,
     Scenario,
@@ -46,8 +45,12 @@ from blocs.solvers import (
 from blocs.strategy.retaliation import optimal_retaliation
 from blocs.version import VERSION
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "Run",
+    "Solved",
     "array_checksum",
     "atomic_write_parquet",
     "atomic_write_text",
@@ -59,6 +62,8 @@ __all__ = [
     "run_scenario",
     "run_files",
     "run_variants",
+    "solve_scenario",
+    "solve_variants",
     "variant_names",
     "write_run",
 ]
@@ -127,17 +132,8 @@ class Run:
         ``rows``: default :func:`default_rows` (:data:`DEFAULT_ROWS` on data that has
         them, else the largest economies of the data).
         """
-        if rows is None:
-            rows = default_rows(self.economy)
-        groups: dict[str, list[str]] = {}
-        for row in rows:
-            groups[row] = self.members(row)
-        return group_summary(
-            self.countries,
-            groups,
-            weights=weights,  # type: ignore[arg-type]
-            columns=self.outcome_columns,
-        )
+        data = {str(c): self.countries[c].to_numpy() for c in self.countries.columns}
+        return row_summary(self, data, rows, weights, self.outcome_columns).to_frame()
 
     def members(self, row: str) -> list[str]:
         """Country codes of a row name: a code, a group, ``non-US`` / ``non-X``."""
@@ -177,6 +173,69 @@ def policy_for(sc: Scenario, economy: Any, params: Any = None) -> Resolution:
     return resolve(program, model, params, respond=respond_for(sc, economy))
 
 
+@dataclasses.dataclass(frozen=True)
+class Solved:
+    """A solved scenario before its pandas tables (:meth:`run` makes the :class:`Run`):
+    what ``blocs run`` prints needs no pandas (issue 13).
+
+    Attributes:
+        scenario, economy, solution, manifest, variant, notes: as in :class:`Run`.
+        columns: the countries table's columns, ``{name: NumPy array (N,)}``
+            (:meth:`blocs.models.base.Model.country_columns`).
+    """
+
+    scenario: Scenario
+    economy: Any
+    solution: Any
+    columns: dict[str, np.ndarray]
+    manifest: dict[str, Any]
+    variant: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def outcome_columns(self) -> list[str]:
+        """The outcome columns (percent changes), in order."""
+        return [c for c in self.columns if c.endswith("_pct")]
+
+    def summary(
+        self, rows: Sequence[str] | None = None, *, weights: str = "expenditure"
+    ) -> Summary:
+        """:meth:`Run.summary` in NumPy (:class:`blocs.results.Summary`)."""
+        return row_summary(self, self.columns, rows, weights, self.outcome_columns)
+
+    def members(self, row: str) -> list[str]:
+        """Country codes of a row name (:meth:`Run.members`)."""
+        return row_members(row, self.economy, self.scenario.groups, where="summary rows")
+
+    def run(self) -> Run:
+        """The :class:`Run`, with the model's pandas tables."""
+        tables = get_model(self.scenario.kind).tables(self.economy, self.solution)
+        return Run(
+            scenario=self.scenario,
+            economy=self.economy,
+            solution=self.solution,
+            countries=tables.countries,
+            manifest=self.manifest,
+            sectors=tables.sectors,
+            variant=self.variant,
+            notes=self.notes,
+        )
+
+
+def row_summary(
+    run: Run | Solved,
+    columns: Mapping[str, np.ndarray],
+    rows: Sequence[str] | None,
+    weights: str,
+    outcomes: Sequence[str],
+) -> Summary:
+    """The summary rows of a run (``rows`` default: :func:`default_rows`)."""
+    if rows is None:
+        rows = default_rows(run.economy)
+    groups = {row: run.members(row) for row in rows}
+    return summarize(columns, groups, weights=weights, outcomes=outcomes)  # type: ignore[arg-type]
+
+
 @one_blas_thread  # small LUs on one BLAS thread: no spinning against other jobs (issue 13)
 def run_scenario(
     scenario: str | Path | Scenario,
@@ -200,6 +259,22 @@ def run_scenario(
     Raises:
         InputError: bad scenario or data. ConvergenceError: no equilibrium found.
     """
+    solved = solve_scenario(
+        scenario, overrides=overrides, tol=tol, max_steps=max_steps, economy=economy
+    )
+    return solved.run()
+
+
+@one_blas_thread
+def solve_scenario(
+    scenario: str | Path | Scenario,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    economy: Any = None,
+) -> Solved:
+    """:func:`run_scenario` up to the tables: the :class:`Solved` scenario (no pandas)."""
     check_solver_settings(tol, max_steps)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if overrides:
@@ -215,7 +290,7 @@ def run_scenario(
     )
     jax.block_until_ready(model.welfare_hat(sol))
     seconds = time.perf_counter() - start
-    tables = model.tables(economy, sol)
+    columns = model.country_columns(economy, sol)
     manifest = {
         "scenario": sc.model_dump(mode="json"),
         "scenario_source": sc.path,
@@ -245,26 +320,22 @@ def run_scenario(
             "solve_seconds": seconds,
         },
     }
-    notes = run_notes(resolution, tables.countries)
+    notes = run_notes(resolution, columns)
     manifest["notes"] = list(notes)
-    return Run(
-        scenario=sc,
-        economy=economy,
-        solution=sol,
-        countries=tables.countries,
-        manifest=manifest,
-        sectors=tables.sectors,
-        notes=notes,
+    return Solved(
+        scenario=sc, economy=economy, solution=sol, columns=columns, manifest=manifest, notes=notes
     )
 
 
-def run_notes(resolution: Resolution, countries: pd.DataFrame) -> tuple[str, ...]:
+def run_notes(
+    resolution: Resolution, countries: pd.DataFrame | Mapping[str, np.ndarray]
+) -> tuple[str, ...]:
     """The notes of a run (:attr:`Run.notes`): the rates requests resolved to, outcomes not
-    defined."""
+    defined. ``countries``: the countries table, or its columns (:attr:`Solved.columns`)."""
     notes = [
         f"{r.where}: {r.rule} rate applied: {100 * float(r.rate):.2f} %" for r in resolution.rates
     ]
-    undefined = undefined_deficits(countries)
+    undefined = undefined_deficits(countries) if hasattr(countries, "loc") else nan_rows(countries)
     if undefined:
         shown = ", ".join(undefined[:8]) + (" ..." if len(undefined) > 8 else "")
         notes.append(
@@ -274,17 +345,31 @@ def run_notes(resolution: Resolution, countries: pd.DataFrame) -> tuple[str, ...
     return tuple(notes)
 
 
+def nan_rows(columns: Mapping[str, np.ndarray], column: str = "deficit_change_pct") -> list[str]:
+    """ISO3 codes whose ``column`` is not defined (NaN), from NumPy columns
+    (:func:`blocs.models.base.undefined_deficits` of a table)."""
+    if column not in columns:
+        return []
+    mask = np.isnan(np.asarray(columns[column], dtype=float))
+    return [str(c) for c in np.asarray(columns["iso3"], dtype=object)[mask]]
+
+
 def run_variants(scenario: str | Path | Scenario, **kwargs: Any) -> list[Run]:
     """The scenario as written, then each of its ``[[variants]]`` (same data, loaded once)."""
+    return [s.run() for s in solve_variants(scenario, **kwargs)]
+
+
+def solve_variants(scenario: str | Path | Scenario, **kwargs: Any) -> list[Solved]:
+    """:func:`run_variants` up to the tables (:class:`Solved`; no pandas)."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    base = run_scenario(sc, **kwargs)
+    base = solve_scenario(sc, **kwargs)
     runs = [dataclasses.replace(base, variant=sc.scenario.name)]
     for v in sc.variants:
         variant_sc = sc.with_model(v.model)
         economy = base.economy
         if "elasticities" in v.model:
             economy = None  # another data option (the elasticity set): reload
-        r = run_scenario(variant_sc, economy=economy, **kwargs)
+        r = solve_scenario(variant_sc, economy=economy, **kwargs)
         r.manifest["variant"] = v.model_dump(mode="json")
         runs.append(dataclasses.replace(r, variant=v.name))
     return runs
@@ -309,7 +394,7 @@ def variant_names(runs: Sequence[Run]) -> list[str]:
 
     Example:
         >>> names = ["..", ".", "a/b", "a-b", "", "élan"]
-        >>> variant_names([Run(None, None, None, pd.DataFrame(), {}, variant=v) for v in ["", *names]])
+        >>> variant_names([Run(None, None, None, None, {}, variant=v) for v in ["", *names]])
         ['variant', 'variant-2', 'a-b', 'a-b-2', 'variant-3', 'élan']
     """
     used: set[str] = set()

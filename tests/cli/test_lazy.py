@@ -78,3 +78,35 @@ def test_float64_whichever_is_imported_first():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "float64"
+
+
+def _run_modules(cache: Path, *args: str) -> tuple[set[str], str]:
+    """``blocs run ARGS`` in a fresh interpreter with its cache in ``cache``: the modules
+    it loaded and what it printed."""
+    env = {**os.environ, "PYTHONPATH": str(SRC), "BLOCS_CACHE_DIR": str(cache)}
+    script = (
+        "import contextlib, io, sys\nfrom blocs.cli import app\nout = io.StringIO()\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(out):\n"
+        f"    app(['run', *{list(args)!r}])\n"
+        "print(' '.join(sys.modules))\nprint(out.getvalue(), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split()), done.stderr
+
+
+def test_run_imports_no_pandas_and_keeps_its_solve(tmp_path):
+    """A plain ``blocs run`` (issue 13): no pandas, no SciPy optimizers, not even the rest of
+    ``scipy.linalg``; its solve is kept as an exported program, and the next run, from that
+    program, prints the same table."""
+    cache = tmp_path / "cache"
+    mods, first = _run_modules(cache, "liberation-day", "--countries", "USA,CHN,non-US")
+    heavy = {"pandas", "scipy.optimize", "scipy.linalg", "matplotlib", "dask", "pyfixest"}
+    assert not heavy & mods
+    assert "scipy.linalg.cython_lapack" in mods  # what JAX's LU calls
+    assert len(list((cache / "exported").glob("imls_solve-*.jaxexport"))) == 1
+    _, second = _run_modules(cache, "liberation-day", "--countries", "USA,CHN,non-US")
+    strip = [line for line in first.splitlines() if "Newton steps" not in line]
+    assert strip == [line for line in second.splitlines() if "Newton steps" not in line]
+    assert "USA " in first and "1.13" in first  # IMLS (2025): +1.13 % for the US

@@ -29,6 +29,8 @@ from typer.core import TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
+from blocs.cli.lapack import load_lapack
+
 __all__ = ["COMMANDS", "COMMAND_MODULES", "LazyCommands", "app", "load_command", "main"]
 
 #: command -> (module defining it, its one-line help for ``blocs --help``), in the order
@@ -84,7 +86,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def load_command(name: str) -> Any:
-    """The command function ``name`` (imports its module)."""
+    """The command function ``name`` (imports its module; SciPy's LAPACK wrappers first,
+    without the rest of ``scipy.linalg``: :mod:`blocs.cli.lapack`)."""
+    load_lapack()
     return importlib.import_module(COMMANDS[name][0]).COMMANDS[name]
 
 

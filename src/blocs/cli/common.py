@@ -34,6 +34,7 @@ from rich.text import Text
 
 from blocs.errors import BlocsError, ConvergenceError, InputError, closest
 from blocs.io import check_dir, check_folder
+from blocs.models.imls.aot import use_exported_programs
 from blocs.models.registry import get_model
 from blocs.scenario import Scenario, load_scenario
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
@@ -400,7 +401,9 @@ def enable_compile_cache(*, persistent: bool = True) -> None:
         # truncated executable aborts the reading process)
         jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
     except OSError:
-        pass
+        return
+    # the solves as ahead-of-time exported programs: no tracing or lowering once kept
+    use_exported_programs(Path(cache) / EXPORTED_SUBFOLDER)
 
 
 #: Compiled programs faster to compile than this are not written to the persistent cache.
@@ -411,6 +414,8 @@ CACHE_MIN_COMPILE_SECONDS = 0.0
 #: Size cap of the persistent compilation cache (least recently used entries go first);
 #: setting one also makes JAX lock the cache between processes.
 CACHE_MAX_BYTES = 2 * 1024**3
+#: The sub-folder of the cache folder holding exported programs (:mod:`blocs.models.imls.aot`).
+EXPORTED_SUBFOLDER = "exported"
 
 
 def default_cache_dir() -> Path:

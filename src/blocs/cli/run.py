@@ -3,13 +3,16 @@ scenarios and print their outcomes; list what is built in."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
+import numpy as np
 import typer
 
 import blocs.report
@@ -39,7 +42,8 @@ from blocs.cli.common import (
 from blocs.data import load_dataset
 from blocs.errors import InputError
 from blocs.models.registry import model_for
-from blocs.run import Run, default_rows, run_scenario, run_variants, write_run
+from blocs.results import Summary
+from blocs.run import Solved, default_rows, solve_scenario, solve_variants, write_run
 from blocs.scenario import (
     BUILTIN_GROUPS,
     GROUP_INFO,
@@ -50,6 +54,12 @@ from blocs.scenario import (
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 
 __all__ = ["COMMANDS", "compare", "countries", "groups", "run", "scenarios", "show"]
+
+#: The solves behind ``blocs run`` and ``blocs compare``: up to the NumPy tables, no pandas
+#: (:func:`blocs.run.solve_variants`, :func:`blocs.run.solve_scenario`); named as the
+#: commands' steps (tests replace them to check what happens before any solve).
+run_variants = solve_variants
+run_scenario = solve_scenario
 
 
 class Format(StrEnum):
@@ -98,7 +108,7 @@ WeightsAnn = Annotated[WeightsOpt, typer.Option(help="weights of group rows")]
 ColumnOpt = Annotated[str, typer.Option(help="the outcome compared side by side")]
 
 
-def _multisector(result: Run) -> bool:
+def _multisector(result: Solved) -> bool:
     # TODO(issue 11): the printed columns and their titles could come from the model
     # (labelled outcomes) instead of two tables here.
     return model_for(result.economy).multisector
@@ -109,25 +119,48 @@ def _label(name: Any, members: Any) -> str:
     return f"{name}" if m == 1 else f"{name} ({m})"
 
 
-def _print_run(result: Run, summary: pd.DataFrame, fmt: Format, weights: str) -> None:
+def _csv(index_name: str, rows: Sequence[str], columns: Mapping[str, np.ndarray]) -> str:
+    """``rows`` x ``columns`` as CSV, as pandas' ``to_csv(float_format="%.6g")`` writes it
+    (empty cells for NaN), without pandas (issue 13)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([index_name, *columns])
+    for k, row in enumerate(rows):
+        cells = (float(v[k]) for v in columns.values())
+        writer.writerow([row, *("" if np.isnan(x) else f"{x:.6g}" for x in cells)])
+    return buffer.getvalue()
+
+
+def _json_rows(rows: Sequence[str], columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """``{row: {column: value}}``, values rounded to 10 decimals and NaN as null, as pandas'
+    ``to_json(orient="index")`` gives them."""
+    return {
+        row: {c: None if np.isnan(v[k]) else round(float(v[k]), 10) for c, v in columns.items()}
+        for k, row in enumerate(rows)
+    }
+
+
+def _print_run(result: Solved, summary: Summary, fmt: Format, weights: str) -> None:
     multi = _multisector(result)
     titles = MULTISECTOR_TITLES if multi else COLUMN_TITLES
-    cols = list(titles)
+    cols = {c: summary.columns[c] for c in titles}
     if fmt is Format.csv:
-        sys.stdout.write(summary[cols].to_csv(float_format="%.6g"))
+        sys.stdout.write(_csv("group", summary.rows, cols))
         return
     if fmt is Format.json:
         payload = {
             "scenario": result.scenario.name,
-            "rows": json.loads(summary[cols].to_json(orient="index")),
+            "rows": _json_rows(summary.rows, cols),
             "solver": result.manifest["solver"],
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     sc = result.scenario.scenario
     table = new_table(["", *((titles[c], "right") for c in cols)])
-    for name, row in summary.iterrows():
-        table.add_row(text(_label(name, row["members"])), *[fmt_number(row[c]) for c in cols])
+    for k, name in enumerate(summary.rows):
+        table.add_row(
+            text(_label(name, summary.members[k])), *[fmt_number(v[k]) for v in cols.values()]
+        )
     print_table(f"{sc.name}: {sc.description}" if sc.description else sc.name, table)
     s = result.manifest["solver"]
     for line in result.notes:  # rates applied by requests, outcomes not defined
@@ -140,43 +173,44 @@ def _print_run(result: Run, summary: pd.DataFrame, fmt: Format, weights: str) ->
 
 
 def _side_by_side(
-    runs: list[Run], rows: tuple[str, ...], weights: str, column: str
-) -> tuple[pd.DataFrame, pd.Series]:
-    """One outcome of several runs: rows x runs, and the rows' member counts."""
-    frames = {}
-    members = None
+    runs: list[Solved], rows: tuple[str, ...], weights: str, column: str
+) -> tuple[Summary, dict[str, np.ndarray]]:
+    """One outcome of several runs: the rows (and their member counts) and ``{run: values}``."""
+    wide: dict[str, np.ndarray] = {}
+    summary = None
     for r in runs:
-        sm = r.summary(rows, weights=weights)
-        if column not in sm.columns:
+        summary = r.summary(rows, weights=weights)
+        if column not in summary.columns:
             raise InputError(
                 f"--column {column!r}: not an outcome of {r.variant or r.scenario.name}"
-                f"; choose one of {', '.join(sm.columns[1:])}"
+                f"; choose one of {', '.join(summary.columns)}"
             )
-        frames[r.variant or r.scenario.name] = sm[column]
-        members = sm["members"]
-    assert members is not None
-    return pd.DataFrame(frames), members
+        wide[r.variant or r.scenario.name] = summary.columns[column]
+    assert summary is not None
+    return summary, wide
 
 
 def _print_side_by_side(
-    runs: list[Run], rows: tuple[str, ...], fmt: Format, weights: str, column: str, title: str
+    runs: list[Solved], rows: tuple[str, ...], fmt: Format, weights: str, column: str, title: str
 ) -> None:
     _print_wide(*_side_by_side(runs, rows, weights, column), fmt, column, title)
 
 
 def _print_wide(
-    wide: pd.DataFrame, members: pd.Series, fmt: Format, column: str, title: str
+    summary: Summary, wide: dict[str, np.ndarray], fmt: Format, column: str, title: str
 ) -> None:
     if fmt is Format.csv:
-        sys.stdout.write(wide.to_csv(float_format="%.6g"))
+        sys.stdout.write(_csv("group", summary.rows, wide))
         return
     if fmt is Format.json:
-        payload = {"column": column, "rows": json.loads(wide.to_json(orient="index"))}
+        payload = {"column": column, "rows": _json_rows(summary.rows, wide)}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    table = new_table(["", *((str(name), "right") for name in wide.columns)])
-    for idx, row in wide.iterrows():
-        table.add_row(text(_label(idx, members[idx])), *[fmt_number(v) for v in row])
+    table = new_table(["", *((str(name), "right") for name in wide)])
+    for k, row in enumerate(summary.rows):
+        table.add_row(
+            text(_label(row, summary.members[k])), *[fmt_number(v[k]) for v in wide.values()]
+        )
     print_table(f"{title} — {column} (% change)", table)
 
 
@@ -218,11 +252,11 @@ def run(
         summary = result.summary(rows, weights=weights.value)
         if len(runs) > 1:
             wide = _side_by_side(runs, rows, weights.value, column)  # checked before writing
-        if out is not None:
-            paths += write_run(runs, out)
+        if out is not None:  # the tables (pandas) only for the files
+            paths += write_run([r.run() for r in runs], out)
         if report is not None:
             # blocs.report loads matplotlib on first use only (issue 13)
-            html = blocs.report.write_report(result, report, weights=weights.value)
+            html = blocs.report.write_report(result.run(), report, weights=weights.value)
             paths += [html, *(html.parent / f for f in blocs.report.FIGURE_FILES)]
         if len(runs) > 1:
             title = f"{sc.name}: {len(runs) - 1} variant(s)"

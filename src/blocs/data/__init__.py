@@ -21,17 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from blocs.data import multisector
 from blocs.data.files import data_path, read_table
 from blocs.data.icio2022_agg import ICIO2022_AGG, load_icio2022_one_sector
+from blocs.data.ready import ready_economy, write_ready
 from blocs.economy import Economy, economy_from_tables
 from blocs.errors import DataError
 
 __all__ = [
     "DATASETS",
     "US_TARIFF_2025_COLUMN",
+    "WORLD2023_FILES",
+    "build_world2023",
     "data_path",
     "load_dataset",
     "load_economy",
@@ -39,6 +41,7 @@ __all__ = [
     "load_world2023",
     "read_table",
     "us_tariffs_2025_04",
+    "write_ready_economies",
 ]
 
 #: Names of the embedded data sets (the ``dataset`` of the economies their loaders build).
@@ -47,19 +50,34 @@ DATASETS = ("world2023", "icio2022", "cp2015", ICIO2022_AGG)
 US_TARIFF_2025_COLUMN = "us_tariff_2025_04"
 
 
+#: The tables world2023 is built from (``blocs/data/world2023/``).
+WORLD2023_FILES = ("trade.csv.gz", "countries.csv.gz")
+
+
 @functools.lru_cache(maxsize=4)
 def load_world2023(calibrate: str = "auto") -> Economy:
     """The embedded world2023 data: 194 economies, one sector, thousand USD.
 
-    Domestic flows and profit shares are calibrated as in IMLS (2025), models.md §1.
+    Domestic flows and profit shares are calibrated as in IMLS (2025), models.md §1. The
+    default calibration is read ready-made from ``world2023/economy.npz``
+    (:mod:`blocs.data.ready`), which equals a build from the tables.
 
     Example:
         >>> eco = load_world2023()
         >>> eco.n, eco.iso3[:2]
         (194, ('ABW', 'AFG'))
     """
-    flows = pd.read_csv(data_path("world2023", "trade.csv.gz"))
-    countries = pd.read_csv(data_path("world2023", "countries.csv.gz"))
+    if calibrate == "auto":
+        return ready_economy("world2023", WORLD2023_FILES, build_world2023)
+    return build_world2023(calibrate)
+
+
+def build_world2023(calibrate: str = "auto") -> Economy:
+    """world2023 built from its tables (what :func:`load_world2023` stores ready-made)."""
+    import pandas as pd  # only when the tables are read (issue 13: `blocs run` needs none)
+
+    flows = pd.read_csv(data_path("world2023", WORLD2023_FILES[0]))
+    countries = pd.read_csv(data_path("world2023", WORLD2023_FILES[1]))
     return economy_from_tables(
         flows,
         countries,
@@ -69,6 +87,11 @@ def load_world2023(calibrate: str = "auto") -> Economy:
         source="world2023: CEPII BACI 2023 (HS22, V202501) via IMLS (2025); WDI GDP",
         dataset="world2023",
     )
+
+
+def write_ready_economies() -> list[Path]:
+    """Rebuild the ready-made economies (``economy.npz``) from the tables shipped."""
+    return [write_ready(build_world2023(), "world2023", WORLD2023_FILES)]
 
 
 def load_economy(
@@ -82,6 +105,8 @@ def load_economy(
             ``flows`` holds domestic flows for every country (then GDP = total sales).
         calibrate: see :func:`blocs.economy.economy_from_tables`.
     """
+    import pandas as pd  # the user's tables (not needed by the embedded data sets)
+
     f = read_table(flows)
     if countries is None:
         exp_col = "exporter" if "exporter" in f.columns else None

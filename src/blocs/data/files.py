@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from blocs.errors import DataError
 
@@ -23,6 +25,8 @@ def data_path(*parts: str) -> Path:
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV (optionally gzipped) or Parquet file, with errors that name the file."""
+    import pandas as pd  # on use: `blocs run` on the embedded data needs no pandas (issue 13)
+
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: file not found")

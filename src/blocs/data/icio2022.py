@@ -7,14 +7,17 @@ US dollars; arrays ``[exporter, importer, sector]``.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from blocs.data.calibration import calibrate_final_demand
 from blocs.data.files import data_path, describe_row
 from blocs.economy import USER_DATASET, MultiSectorEconomy, trade_deficits
 from blocs.errors import DataError, closest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ICIO2022_ELASTICITIES", "load_icio2022"]
 
@@ -32,6 +35,8 @@ ICIO2022_ELASTICITIES = {
 
 
 def _icio_elasticities(name: str) -> tuple[tuple[str, ...], np.ndarray]:
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     label = "icio2022/elasticities.csv"
     el = pd.read_csv(data_path("icio2022", "elasticities.csv"))
     if name not in ICIO2022_ELASTICITIES:
@@ -74,6 +79,8 @@ def load_icio2022(elasticities: str = "caliendo_parro_2015") -> MultiSectorEcono
         >>> eco.n, eco.s, float(eco.theta[0])
         (81, 28, 4.0)
     """
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     sectors, theta = _icio_elasticities(elasticities)
     label = "icio2022/flows.csv.gz"
     f = pd.read_csv(data_path("icio2022", "flows.csv.gz"))
@@ -96,6 +103,8 @@ def _economy_from_long(
     source: str,
     dataset: str = USER_DATASET,
 ) -> MultiSectorEconomy:
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     need = ["exporter", "importer", "sector", "flow_musd", "tariff"]
     missing = [c for c in need if c not in f.columns]
     if missing:

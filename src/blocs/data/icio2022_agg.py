@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pandas as pd
 
 from blocs.data.files import data_path
 from blocs.economy import Economy, economy_from_tables
@@ -39,6 +38,8 @@ def load_icio2022_one_sector() -> Economy:
         >>> eco.n, "TWN" in eco.iso3, eco.dataset
         (81, True, 'icio2022-agg')
     """
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     f = pd.read_csv(data_path("icio2022", "flows.csv.gz"))
     f["weighted"] = f["flow_musd"] * f["tariff"]
     g = f.groupby(["exporter", "importer"], sort=True).agg(

@@ -8,7 +8,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from blocs.data.calibration import calibrate_final_demand
 from blocs.data.files import describe_row, read_table
@@ -38,6 +37,8 @@ def load_io_coefficients(path: str | Path, economy: MultiSectorEconomy) -> jax.A
         >>> gio = load_io_coefficients("io.csv", eco)              # doctest: +SKIP
         >>> eco = with_io_links(eco, gio)                           # doctest: +SKIP
     """
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     label = str(Path(path))
     f = read_table(path)
     need = ["country", "input_sector", "output_sector", "share"]

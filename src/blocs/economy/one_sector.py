@@ -15,14 +15,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from blocs.errors import DataError, InputError, closest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MAX_TRADE_TO_GDP",
@@ -193,6 +195,8 @@ def _show(value: object) -> str:
 
 
 def _checksum(*frames: pd.DataFrame) -> str:
+    import pandas as pd  # on use: the embedded data are read ready-made (issue 13)
+
     h = hashlib.sha256()
     for f in frames:
         h.update(pd.util.hash_pandas_object(f, index=False).values.tobytes())
@@ -202,6 +206,8 @@ def _checksum(*frames: pd.DataFrame) -> str:
 def _numbers(df: pd.DataFrame, col: str, label: str) -> np.ndarray:
     """Column ``col`` as floats (empty cells NaN); a cell that is not a number is a DataError
     naming the row (as in the file: the header is row 1) and the column."""
+    import pandas as pd  # on use: the embedded data are read ready-made (issue 13)
+
     raw = df[col]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     text = raw.astype(str).str.strip()
@@ -219,6 +225,8 @@ def _country_data(countries: pd.DataFrame, skip: Sequence[str], label: str) -> d
 
     A column of :data:`NUMERIC_COLUMNS`, or one whose cells are numbers but for a few, must
     hold only numbers (a DataError names the row and column of the first that is not)."""
+    import pandas as pd  # on use: the embedded data are read ready-made (issue 13)
+
     out = {}
     for col in countries.columns:
         if col in skip:
@@ -319,6 +327,8 @@ def economy_from_tables(
         >>> economy_from_tables(f, c).n
         2
     """
+    import pandas as pd  # on use: the embedded data are read ready-made (issue 13)
+
     if calibrate not in ("auto", "imls", "none"):
         raise InputError(f"calibrate must be 'auto', 'imls' or 'none', not {calibrate!r}")
     # --- countries

@@ -31,11 +31,10 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from blocs.errors import ConvergenceError, InputError
@@ -47,6 +46,9 @@ from blocs.solvers import (
     one_blas_thread,
     status_message,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Model",
@@ -297,6 +299,13 @@ class Model(abc.ABC):
     @abc.abstractmethod
     def tables(self, economy: Any, eq: Any) -> Tables:
         """Labelled tables of an equilibrium (concrete arrays)."""
+
+    def country_columns(self, economy: Any, eq: Any) -> dict[str, Any]:
+        """The columns of ``tables(economy, eq).countries`` as ``{name: NumPy array (N,)}``,
+        in order. The default reads the table; a model may build them without pandas (a
+        one-off ``blocs run`` then never imports it, issue 13)."""
+        countries = self.tables(economy, eq).countries
+        return {str(c): countries[c].to_numpy() for c in countries.columns}
 
     # -- optional capabilities --------------------------------------------------------
 

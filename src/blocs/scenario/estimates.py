@@ -17,13 +17,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from blocs.errors import InputError, ScenarioError, closest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ESTIMATE_FILE",
@@ -109,6 +111,8 @@ class GravityEstimate:
 
     def table(self) -> pd.DataFrame:
         """One row per term: coefficient, s.e., z, p, 95 % interval, exp(b) - 1 in %."""
+        import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
         b = np.array(self.coefficients)
         s = np.array(self.std_errors)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -274,27 +274,29 @@ def resolve(
     Raises:
         ScenarioError: a request the model cannot resolve, or a tariff <= -100 %.
     """
-    t = jnp.asarray(program.t0, dtype=float)
-    log_d = jnp.zeros_like(t)
-    rates: list[ResolvedRate] = []
     if program.needs_parameters and (model is None or params is None):
         raise ScenarioError("this policy depends on model parameters: pass model and params")
+    # no parameters: NumPy (no XLA program per operation, issue 13); else traceable
+    xp: Any = np if params is None and betas is None else jnp
+    t = xp.asarray(program.t0, dtype=float)
+    log_d = xp.zeros_like(t)
+    rates: list[ResolvedRate] = []
     eps = None if model is None or params is None else model.elasticities(params)
     beta_of = _beta_source(program, betas)
     for op in program.ops:
         if isinstance(op, Set):
-            t = jnp.where(op.mask, jnp.broadcast_to(jnp.asarray(op.value, dtype=float), t.shape), t)
+            t = xp.where(op.mask, xp.broadcast_to(xp.asarray(op.value, dtype=float), t.shape), t)
         elif isinstance(op, Add):
-            t = jnp.where(op.mask, t + op.value, t)
+            t = xp.where(op.mask, t + op.value, t)
             _check(t, op.mask, op.where, "add")
         elif isinstance(op, Scale):
-            t = jnp.where(op.mask, (1.0 + t) * op.factor - 1.0, t)
+            t = xp.where(op.mask, (1.0 + t) * op.factor - 1.0, t)
             _check(t, op.mask, op.where, "multiply")
         elif isinstance(op, Cap):
-            t = jnp.where(op.mask, jnp.minimum(t, op.value), t)
+            t = xp.where(op.mask, xp.minimum(t, op.value), t)
             _check(t, op.mask, op.where, "cap")
         elif isinstance(op, Floor):
-            t = jnp.where(op.mask, jnp.maximum(t, op.value), t)
+            t = xp.where(op.mask, xp.maximum(t, op.value), t)
         elif isinstance(op, ClosedFormTariff):
             assert model is not None
             cols = jnp.zeros(t.shape[1])
@@ -302,30 +304,31 @@ def resolve(
                 rate = _closed_form(model, params, m, op.where, op.convention)
                 rates.append(ResolvedRate(op.where, "OPTIMAL", rate))
                 cols = cols.at[m].set(rate)
-            t = jnp.where(op.mask, jnp.broadcast_to(cols[None, :, None], t.shape), t)
+            t = xp.where(op.mask, xp.broadcast_to(cols[None, :, None], t.shape), t)
             _check(t, op.mask, op.where, "OPTIMAL rate")
         elif isinstance(op, PartialEffect):
             assert eps is not None
-            value = jnp.broadcast_to(-beta_of(op) / eps[None, None, :], t.shape)
-            log_d = jnp.where(op.mask, log_d + value if op.multiply else value, log_d)
+            value = xp.broadcast_to(-beta_of(op) / eps[None, None, :], t.shape)
+            log_d = xp.where(op.mask, log_d + value if op.multiply else value, log_d)
         elif isinstance(op, CostChange):
-            log_d = jnp.where(op.mask, jnp.log(op.factor), log_d)
+            log_d = xp.where(op.mask, xp.log(op.factor), log_d)
         elif isinstance(op, Mirror):
             mask = _pairs(op.by, op.against, t.shape, op.sectors)
-            t = jnp.where(mask, jnp.swapaxes(t, 0, 1), t)
+            t = xp.where(mask, xp.swapaxes(t, 0, 1), t)
         elif isinstance(op, OptimalResponse):
             assert model is not None
-            t = _respond(op, model, params, t, jnp.exp(log_d), respond, rates)
+            t = _respond(op, model, params, t, xp.exp(log_d), respond, rates)
         else:  # pragma: no cover - every op type is handled above
             raise TypeError(f"unknown policy operation {op!r}")
     n = t.shape[0]
-    off = (1.0 - jnp.eye(n))[:, :, None]
+    off = (1.0 - xp.eye(n))[:, :, None]
     t = t * off
-    d_hat = jnp.exp(log_d * off)
+    d_hat = xp.exp(log_d * off)
     if program.one_sector:
-        policy = Policy(t=t[:, :, 0], d_hat=d_hat[:, :, 0])
-    else:
-        policy = Policy(t=t, d_hat=d_hat)
+        t, d_hat = t[:, :, 0], d_hat[:, :, 0]
+    if xp is np:  # to JAX arrays without a compiled program
+        t, d_hat = jax.device_put(t), jax.device_put(d_hat)
+    policy = Policy(t=t, d_hat=d_hat)
     return Resolution(policy, tuple(rates), program.provenance, program.estimates)
 
 

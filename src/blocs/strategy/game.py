@@ -30,18 +30,20 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from blocs.errors import InputError
 from blocs.models.base import Model, Policy
 from blocs.scenario import builtin_sector_groups, resolve_group
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
 from blocs.strategy.optimal import Game
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_MAX_TARIFF",
@@ -312,6 +314,8 @@ def tariff_game(
     Returns:
         :class:`TariffGame`.
     """
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     if shape not in SHAPES:
         raise InputError(f"unknown shape '{shape}'; choose one of {', '.join(SHAPES)}")
     if not (np.isfinite(max_tariff) and max_tariff > 0):

@@ -7,10 +7,12 @@ percent change of real income from the data's baseline.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["NashResult", "OptimalResult", "TalksResult", "pct"]
 
@@ -127,6 +129,8 @@ class NashResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per player: members, Nash tariff, welfare (start and Nash), gain."""
+        import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
         return pd.DataFrame(
             {
                 "player": self.players,

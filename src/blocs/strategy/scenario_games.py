@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from blocs.errors import ConvergenceError, InputError, ScenarioError
 from blocs.models.base import Model, Policy
@@ -41,6 +40,9 @@ from blocs.strategy.nash_formula import formula_nash
 from blocs.strategy.nash_newton import nash_newton
 from blocs.strategy.optimal import DEFAULT_GTOL, optimal_tariffs
 from blocs.strategy.results import NashResult, OptimalResult, TalksResult, pct
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["NASH_METHODS", "nash_for_scenario", "optimal_for_scenario", "talks_for_scenario"]
 
@@ -83,6 +85,8 @@ def _instruments(sc: Scenario, instruments: str | None) -> str:
 
 
 def _countries_frame(tg: TariffGame, w_start: Any, w_end: Any) -> pd.DataFrame:
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     return pd.DataFrame(
         {"iso3": tg.iso3, "welfare_start_pct": pct(w_start), "welfare_pct": pct(w_end)}
     )
@@ -405,6 +409,8 @@ def talks_for_scenario(
     Gains are reported in percentage points of baseline real income relative to the status
     quo (the scenario's tariffs) and to the war.
     """
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     t0 = time.perf_counter()
     sc, model, economy, policy = _load(scenario, economy)
     names = _split_players(players, economy)

@@ -16,10 +16,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from blocs.errors import InputError
 
@@ -34,6 +33,9 @@ from .record import (
     world_us_imports,
 )
 from .timeline import is_in_force, load_timeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "NOT_MODELLED",

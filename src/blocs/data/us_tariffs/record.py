@@ -10,7 +10,6 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from blocs.errors import InputError
 
@@ -98,6 +97,8 @@ class TariffsInForce:
 @functools.lru_cache(maxsize=1)
 def icio_weights() -> dict[str, Any]:
     """icio2022 US trade by partner and sector (imports, exports) and the baseline tariffs."""
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     path = resources.files("blocs.data").joinpath("icio2022", "flows.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)
@@ -119,6 +120,8 @@ def icio_weights() -> dict[str, Any]:
 @functools.lru_cache(maxsize=1)
 def world_us_imports() -> dict[str, float]:
     """US goods imports by exporter, 2023, thousand USD (world2023: CEPII BACI; no Taiwan)."""
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     path = resources.files("blocs.data").joinpath("world2023", "trade.csv.gz")
     with resources.as_file(path) as p:
         f = pd.read_csv(p)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from blocs.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RATE_TYPES", "REGIMES", "is_in_force", "latest_date", "load_timeline"]
 
@@ -46,6 +49,8 @@ def latest_date() -> dt.date:
 
 @functools.lru_cache(maxsize=1)
 def _load() -> pd.DataFrame:
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     path = resources.files("blocs.data").joinpath("us_tariffs", "timeline.csv.gz")
     with resources.as_file(path) as p:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, compression="gzip")
@@ -97,6 +102,8 @@ def _has(value: object) -> bool:
 
 
 def _validate(d: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     need = [
         "measure_id", "authority", "announced", "effective", "effective_status",
         "effective_note", "ended", "ended_status", "importer", "exporter", "scope",

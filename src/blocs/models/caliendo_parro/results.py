@@ -10,12 +10,11 @@ from the exact change (NAFTA, Mexico: +1.31 % vs +0.007 %).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from blocs.economy import MultiSectorEconomy
 from blocs.models.base import Tables, deficit_change, pct_change
@@ -28,6 +27,9 @@ from blocs.models.caliendo_parro.equations import (
 )
 from blocs.models.caliendo_parro.inner import Inner
 from blocs.solvers import Status
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "MULTISECTOR_COLUMNS",
@@ -227,6 +229,8 @@ def tables(economy: Any, eq: MultiSectorEquilibrium) -> Tables:
     exact real-income change, ``welfare_linear_pct = tot_pct + vot_pct`` the paper's
     first-order decomposition.
     """
+    import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
     base = eq.baseline
     out = {k: np.asarray(v) for k, v in outcomes(eq).items()}
     countries = pd.DataFrame(

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from blocs.economy import Economy
 from blocs.errors import InputError
@@ -100,24 +101,27 @@ def calibrate(economy: Economy, model: IMLS | None = None, *, eps: Any = None) -
     derivatives with respect to ``eps`` are those of re-running with another elasticity.
     """
     model = model or IMLS()
-    X = jnp.asarray(economy.X)
-    t0 = jnp.asarray(economy.t)
-    nu = jnp.zeros(economy.n) if model.profit_shares == "zero" else jnp.asarray(economy.nu)
+    # concrete data and elasticity: NumPy (no XLA program per operation; the results go to
+    # JAX as arrays); a traced elasticity or economy: jax.numpy (differentiable)
+    xp: Any = jnp if _traced(economy, eps) else np
+    X = xp.asarray(economy.X, dtype=float)
+    t0 = xp.asarray(economy.t, dtype=float)
+    nu = xp.zeros(economy.n) if model.profit_shares == "zero" else xp.asarray(economy.nu)
     beta = None
     if model.input_output == "roundabout":
         # the domestic flow holds the intermediate inputs too: data / value-added share
-        beta = jnp.asarray(float(model.value_added_share))
-        X = X + jnp.diag(jnp.diag(X)) * (1.0 / beta - 1.0)
-    E = jnp.sum((1.0 + t0) * X, axis=0)
-    R0 = jnp.sum(t0 * X, axis=0)
-    costs = jnp.sum((1.0 - nu)[None, :] * X, axis=1)  # sum_n (1 - nu_n) X[i, n]
+        beta = xp.asarray(float(model.value_added_share))
+        X = X + xp.diag(xp.diag(X)) * (1.0 / beta - 1.0)
+    E = xp.sum((1.0 + t0) * X, axis=0)
+    R0 = xp.sum(t0 * X, axis=0)
+    costs = xp.sum((1.0 - nu)[None, :] * X, axis=1)  # sum_n (1 - nu_n) X[i, n]
     share = 1.0 if beta is None else beta
     # Y[i] = beta sum_n (1 - nu_n) X[i, n] + nu_i E[i]   (beta = 1, nu = 0: total sales)
     Y = share * costs + nu * (E - R0)
     T = E - Y - R0 - (1.0 - share) * costs
     if model.deficits == "balanced_with_us":
-        T = transfers_balanced_with_us(economy, jnp.asarray(economy.X), T)
-    eps = jnp.asarray(model.trade_elasticity if eps is None else eps, dtype=float)
+        T = transfers_balanced_with_us(economy, xp.asarray(economy.X, dtype=float), T)
+    eps = xp.asarray(model.trade_elasticity if eps is None else eps, dtype=float)
     eps_pt = model.pass_through_elasticity or eps
     theta = eps_pt / THETA_DENOMINATOR
     phi_tilde = (1.0 + theta) / ((1.0 - nu) * theta) - 1.0 / theta - 1.0
@@ -126,20 +130,27 @@ def calibrate(economy: Economy, model: IMLS | None = None, *, eps: Any = None) -
     elif model.pass_through == "partial":
         phi = PARTIAL_PASS_THROUGH + phi_tilde
     else:
-        phi = jnp.ones(economy.n)
-    return Params(
+        phi = xp.ones(economy.n)
+    psi = xp.asarray(model.psi, dtype=float) if model.psi is not None else PSI_NUMERATOR / eps
+    params = Params(
         lam=(1.0 + t0) * X / E[None, :],
         E=E,
         Y=Y,
         T=T,
         nu=nu,
-        phi=phi,
+        phi=xp.asarray(phi, dtype=float),
         t0=t0,
         eps=eps,
-        kappa=jnp.asarray(float(model.labour_supply_elasticity)),
-        psi=jnp.asarray(model.psi, dtype=float) if model.psi is not None else PSI_NUMERATOR / eps,
+        kappa=xp.asarray(float(model.labour_supply_elasticity)),
+        psi=xp.asarray(psi, dtype=float),
         beta=beta,
     )
+    return jax.tree.map(jax.device_put, params) if xp is np else params
+
+
+def _traced(*trees: Any) -> bool:
+    """Whether any leaf of ``trees`` is a JAX tracer (inside ``jit``, ``grad``, ``vmap``)."""
+    return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(trees))
 
 
 def transfers_balanced_with_us(economy: Economy, X: jax.Array, T: jax.Array) -> jax.Array:
@@ -152,7 +163,11 @@ def transfers_balanced_with_us(economy: Economy, X: jax.Array, T: jax.Array) -> 
     if "USA" not in economy.iso3:
         raise InputError("deficits='balanced_with_us' needs the USA in the data")
     us = economy.iso3.index("USA")
-    return (T - (X[us, :] - X[:, us])).at[us].set(0.0)
+    out = T - (X[us, :] - X[:, us])
+    if isinstance(out, np.ndarray):
+        out[us] = 0.0
+        return out
+    return out.at[us].set(0.0)
 
 
 # ----------------------------------------------------------------------------------------

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError
 from blocs.models.base import (
+    DEFICIT_NOISE_SHARE,
     Model,
     Policy,
     SweepParameters,
@@ -34,10 +34,13 @@ from blocs.models.imls.solve import (
     solution_x,
     solve,
     solve_core,
-    solve_jit,
+    solve_program,
     system_residual,
 )
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, status_message
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "COUNTRY_COLUMNS",
@@ -62,17 +65,18 @@ COUNTRY_COLUMNS = (
 )
 
 
-def outcomes(sol: Solution) -> dict[str, jax.Array]:
+def outcomes(sol: Solution, xp: Any = jnp) -> dict[str, Any]:
     """The percent-change outcomes of a solution, arrays of shape (N,) (traceable).
 
     With a reference equilibrium (``deficits="balanced_with_us"``) each outcome is the
     difference between this equilibrium's and the reference's changes from the data, as
-    IMLS (2025, Table 10) report them.
+    IMLS (2025, Table 10) report them. ``xp=numpy``: the same numbers from a concrete
+    solution in NumPy (no XLA program per operation; :meth:`IMLSModel.tables`).
     """
-    own = data_outcomes(sol)
+    own = data_outcomes(sol, xp)
     if sol.reference is None:
         return own
-    ref = data_outcomes(sol.reference)
+    ref = data_outcomes(sol.reference, xp)
     return {k: v - ref[k] for k, v in own.items()}
 
 
@@ -83,25 +87,37 @@ def welfare_change(sol: Solution) -> jax.Array:
     return 1.0 + sol.welfare_hat - sol.reference.welfare_hat
 
 
-def data_outcomes(sol: Solution) -> dict[str, jax.Array]:
-    """The percent changes of ``sol`` from the data's baseline, shape (N,) each."""
+def data_outcomes(sol: Solution, xp: Any = jnp) -> dict[str, Any]:
+    """The percent changes of ``sol`` from the data's baseline, shape (N,) each
+    (``xp``: ``jax.numpy``, traceable, or ``numpy`` on a concrete solution)."""
+    if xp is np:
+        sol = jax.tree.map(np.asarray, sol)
     p = sol.params
-    off = 1.0 - jnp.eye(p.E.shape[0])
+    off = 1.0 - xp.eye(p.E.shape[0])
     X0 = p.lam * p.E[None, :] / (1.0 + p.t0)
     X1 = sol.X_new
     Y0 = p.Y
     Y1 = sol.w_hat * sol.L_hat * Y0
     imp0, imp1 = (X0 * off).sum(0), (X1 * off).sum(0)
     exp0, exp1 = (X0 * off).sum(1), (X1 * off).sum(1)
+    change = deficit_change if xp is jnp else deficit_change_np
     return {
         "welfare_pct": 100.0 * (sol.welfare_hat - 1.0),
-        "deficit_change_pct": deficit_change(imp1 - exp1, imp0 - exp0, imp0 + exp0),
+        "deficit_change_pct": change(imp1 - exp1, imp0 - exp0, imp0 + exp0),
         "exports_gdp_pct": pct_change(exp1 / Y1, exp0 / Y0),
         "imports_gdp_pct": pct_change(imp1 / Y1, imp0 / Y0),
         "employment_pct": 100.0 * (sol.L_hat - 1.0),
         "cpi_pct": 100.0 * (sol.P_hat - 1.0),
         "tariff_revenue_pct": 100.0 * sol.R / p.E,
     }
+
+
+def deficit_change_np(D1: np.ndarray, D0: np.ndarray, trade0: np.ndarray) -> np.ndarray:
+    """:func:`blocs.models.base.deficit_change` in NumPy (NaN where the baseline deficit is
+    below :data:`~blocs.models.base.DEFICIT_NOISE_SHARE` of trade)."""
+    defined = np.abs(D0) > DEFICIT_NOISE_SHARE * np.abs(trade0)
+    safe = np.where(defined, np.abs(D0), 1.0)
+    return np.where(defined, 100.0 * (D1 - D0) / safe, np.nan)
 
 
 class IMLSModel(Model):
@@ -140,8 +156,8 @@ class IMLSModel(Model):
             return p
         st = Static(options.revenue, "balanced", options.numeraire)
         n = economy.n
-        sol = solve_jit(p, Policy(t=p.t0, d_hat=jnp.ones((n, n))), st, DEFAULT_TOL,
-                        DEFAULT_MAX_STEPS)  # fmt: skip
+        sol = solve_program(p, Policy(t=p.t0, d_hat=jax.device_put(np.ones((n, n)))), st,
+                            DEFAULT_TOL, DEFAULT_MAX_STEPS)  # fmt: skip
         if not isinstance(sol.converged, jax.core.Tracer) and not bool(sol.converged):
             raise ConvergenceError(
                 "could not balance the baseline "
@@ -233,17 +249,20 @@ class IMLSModel(Model):
         return params.E
 
     def tables(self, economy: Any, eq: Solution) -> Tables:
-        out = {k: np.asarray(v) for k, v in outcomes(eq).items()}
-        countries = pd.DataFrame(
-            {
-                "iso3": list(economy.iso3),
-                "name": list(economy.names),
-                **out,
-                "expenditure": np.asarray(eq.params.E),
-                "gdp": np.asarray(eq.params.Y),
-            }
-        )
+        import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
+        countries = pd.DataFrame(self.country_columns(economy, eq))
         return Tables(countries=countries, sectors=None)
+
+    def country_columns(self, economy: Any, eq: Solution) -> dict[str, Any]:
+        """The countries table's columns in NumPy (no pandas, no XLA program)."""
+        return {
+            "iso3": np.asarray(economy.iso3, dtype=object),
+            "name": np.asarray(economy.names, dtype=object),
+            **{k: np.asarray(v) for k, v in outcomes(eq, np).items()},
+            "expenditure": np.asarray(eq.params.E),
+            "gdp": np.asarray(eq.params.Y),
+        }
 
     def parameters(self, economy: Any, eq: Solution) -> dict[str, Any]:
         p = eq.params

@@ -7,6 +7,7 @@ the baseline when asked, walks to hard counterfactuals by continuation and raise
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 from blocs.economy import Economy
 from blocs.errors import ConvergenceError, InputError
 from blocs.models.base import Policy
-from blocs.models.imls import roundabout
+from blocs.models.imls import aot, roundabout
 from blocs.models.imls.equations import (
     Params,
     Static,
@@ -53,6 +54,7 @@ __all__ = [
     "solve_core",
     "solve_jit",
     "solve_params",
+    "solve_program",
     "solve_with_continuation",
     "system_residual",
 ]
@@ -173,8 +175,13 @@ def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: Solver
         iterations=res.iterations,
         max_residual=res.max_residual,
         walras_residual=sales[k] / o.wLY[k] - 1.0,
-        options=(("revenue", st.revenue), ("deficits", st.deficits), ("numeraire", st.numeraire)),
+        options=solution_options(st),
     )
+
+
+def solution_options(st: Static) -> tuple[tuple[str, str], ...]:
+    """The options a :class:`Solution` records (its static ``options`` field)."""
+    return (("revenue", st.revenue), ("deficits", st.deficits), ("numeraire", st.numeraire))
 
 
 def solve_core(
@@ -202,6 +209,57 @@ def solve_core(
 
 
 solve_jit = jax.jit(solve_core, static_argnames=("st", "tol", "max_steps"))
+
+#: The fields of a :class:`Solution` that an exported solve returns (the rest are inputs).
+_RETURNED = tuple(
+    f.name
+    for f in dataclasses.fields(Solution)
+    if f.name not in ("params", "policy", "reference", "seconds", "options")
+)
+
+
+def solve_program(
+    p: Params, policy: Policy, st: Static, tol: float, max_steps: int, x0: Any = None
+) -> Solution:
+    """:data:`solve_jit`, run from an ahead-of-time exported program when the process uses
+    them (:mod:`blocs.models.imls.aot`; the ``blocs`` command does) and the arguments are
+    concrete: the same numbers, with no tracing or lowering in a warm process."""
+    if x0 is None:
+        x0 = np.zeros((2 if p.beta is None else 4) * np.shape(p.E)[0])
+    out = aot.call(
+        "imls_solve",
+        functools.partial(_solve_fields, st=st, tol=tol, max_steps=max_steps),
+        (p, Policy(*policy), x0),
+        (st, tol, max_steps),
+    )
+    if out is None:
+        return solve_jit(p, policy, st, tol, max_steps, x0)
+    return _from_fields(out, p, st)
+
+
+def _solve_fields(
+    p: Params, policy: Policy, x0: jax.Array, *, st: Static, tol: float, max_steps: int
+) -> dict[str, Any]:
+    return _fields(solve_core(p, policy, st, tol, max_steps, x0))
+
+
+def _fields(sol: Solution) -> dict[str, Any]:
+    out: dict[str, Any] = {k: getattr(sol, k) for k in _RETURNED}
+    out["policy"] = tuple(sol.policy)
+    if sol.reference is not None:
+        out["reference"] = _fields(sol.reference)
+    return out
+
+
+def _from_fields(out: dict[str, Any], p: Params, st: Static) -> Solution:
+    ref = _from_fields(out["reference"], p, st) if "reference" in out else None
+    return Solution(
+        **{k: out[k] for k in _RETURNED},
+        params=p,
+        policy=Policy(*out["policy"]),
+        reference=ref,
+        options=solution_options(st),
+    )
 
 
 def solve_params(
@@ -256,10 +314,10 @@ def solve_with_continuation(
         The solution (converged or not) and the last converged intermediate step, if any.
     """
     if x0 is not None:
-        sol = solve_jit(p, policy, st, tol, max_steps, x0)
+        sol = solve_program(p, policy, st, tol, max_steps, x0)
         if bool(sol.converged):
             return sol, None
-    sol = solve_jit(p, policy, st, tol, max_steps)
+    sol = solve_program(p, policy, st, tol, max_steps)
     if bool(sol.converged):
         return sol, None
     t0 = p.t0
@@ -269,7 +327,7 @@ def solve_with_continuation(
         for k in range(1, steps + 1):
             s = k / steps
             step = Policy(t=t0 + s * (policy.t - t0), d_hat=policy.d_hat**s)
-            sol = solve_jit(p, step, st, tol, max_steps, x)
+            sol = solve_program(p, step, st, tol, max_steps, x)
             if not bool(sol.converged):
                 break
             last_good = sol
@@ -296,8 +354,10 @@ def failure_hint(p: Params, near: Solution | None, st: Static, names: tuple[str,
 
 
 def check_policy(economy: Economy, policy: Policy) -> Policy:
-    t = jnp.asarray(policy.t, dtype=float)
-    d = jnp.asarray(policy.d_hat, dtype=float)
+    """``policy`` checked against ``economy`` (shapes, finite, tariffs > -1, d_hat > 0),
+    with a zero diagonal (concrete arrays: the checks read them)."""
+    t = np.asarray(policy.t, dtype=float)
+    d = np.asarray(policy.d_hat, dtype=float)
     n = economy.n
     for name, arr in (("tariffs", t), ("d_hat", d)):
         if arr.shape != (n, n):
@@ -305,21 +365,20 @@ def check_policy(economy: Economy, policy: Policy) -> Policy:
                 f"policy {name} has shape {arr.shape}, but the economy has {n} countries: "
                 f"expected ({n}, {n}) ordered [exporter, importer]"
             )
-        bad = ~np.isfinite(np.asarray(arr))
+        bad = ~np.isfinite(arr)
         if bad.any():
             i, k = map(int, np.argwhere(bad)[0])
             raise InputError(f"policy {name}[{economy.iso3[i]}, {economy.iso3[k]}] is not finite")
-    tn = np.asarray(t)
-    if (tn <= -1.0).any():
-        i, k = map(int, np.argwhere(tn <= -1.0)[0])
+    if (t <= -1.0).any():
+        i, k = map(int, np.argwhere(t <= -1.0)[0])
         raise InputError(
-            f"tariff of {economy.iso3[k]} on {economy.iso3[i]} is {tn[i, k]:.4g} "
+            f"tariff of {economy.iso3[k]} on {economy.iso3[i]} is {t[i, k]:.4g} "
             "(<= -100 %): tariffs must be > -1 (0.25 = 25 %)"
         )
-    if (np.asarray(d) <= 0).any():
+    if (d <= 0).any():
         raise InputError("iceberg trade-cost changes d_hat must be > 0 (1 = no change)")
-    t = t * (1.0 - jnp.eye(n))
-    return Policy(t=t, d_hat=d)
+    t = t * (1.0 - np.eye(n))
+    return Policy(t=jax.device_put(t), d_hat=jax.device_put(d))
 
 
 def balanced_params(
@@ -332,10 +391,10 @@ def balanced_params(
     """
     p = calibrate(economy, model)
     n = economy.n
-    baseline = Policy(t=p.t0, d_hat=jnp.ones((n, n)))
+    baseline = Policy(t=p.t0, d_hat=jax.device_put(np.ones((n, n))))
     # solve with T removed (deficits="balanced" drops the term)
     st = Static(model.revenue, "balanced", model.numeraire)
-    sol = solve_jit(p, baseline, st, tol, max_steps)
+    sol = solve_program(p, baseline, st, tol, max_steps)
     if not bool(sol.converged):
         raise ConvergenceError(
             f"could not balance the baseline (max residual {float(sol.max_residual):.3g}); "
@@ -393,7 +452,8 @@ def solve(
     """
     model = model or IMLS()
     if not isinstance(policy, Policy):
-        policy = Policy(t=jnp.asarray(policy, dtype=float), d_hat=jnp.ones((economy.n,) * 2))
+        t = np.asarray(policy, dtype=float)
+        policy = Policy(t=jax.device_put(t), d_hat=jax.device_put(np.ones((economy.n,) * 2)))
     policy = check_policy(economy, policy)
     if model.deficits == "balanced":
         p, _ = balanced_params(economy, model, tol=tol, max_steps=max_steps)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from blocs.models.base import Model, Policy, Tables
@@ -16,6 +15,9 @@ from blocs.models.ossa.data import OssaEconomy
 from blocs.models.ossa.equations import baseline_objects, residual, shock
 from blocs.models.ossa.solve import OssaEquilibrium, balance, equilibrium_at
 from blocs.solvers import SolverResult
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["MODEL", "Ossa", "OssaModel", "OssaParams", "outcomes"]
 
@@ -146,6 +148,8 @@ class OssaModel(Model):
         return baseline_objects(economy).E
 
     def tables(self, economy: Any, eq: OssaEquilibrium) -> Tables:
+        import pandas as pd  # on use (issue 13: `blocs run` imports no pandas)
+
         out = {k: np.asarray(v) for k, v in outcomes(eq).items()}
         countries = pd.DataFrame(
             {"iso3": list(economy.regions), "name": list(economy.regions), **out}
