@@ -11,7 +11,8 @@ Experiments (plain variant only unless said: no America-First run, no credibilit
    coalitions) and credibility p* (2 x 16 betrayal equilibria). Target: <= 5 min (else
    America First would not be on by default there).
 4. world2023, the 1024 coalitions of 1., with China's optimal response (a best-response
-   search per coalition, ~5 equilibria with exact first and second derivatives each).
+   search per coalition, ~3.3 equilibria with exact first and second derivatives each,
+   smaller coalitions first, each started from its neighbours' optima). Target: <= 30 s.
 
 Each experiment runs twice: the first run includes compilation; the second is warm.
 Reported: wall time, time per solve (an equilibrium, or a best-response search with an

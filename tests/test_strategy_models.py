@@ -34,6 +34,8 @@ from blocs.strategy import (
     optimal_tariffs,
     tariff_game,
 )
+from blocs.strategy.foc_ift import ift_foc
+from blocs.strategy.nash_newton import foc_gradient, foc_system
 
 #: models.md §3: the largest unilateral gain a Nash equilibrium may leave (fraction of income).
 CERTIFICATE_TOL = 1e-6
@@ -239,6 +241,47 @@ def test_multisector_nash_newton_agrees_with_best_responses():
     assert tg3.m == 2 * 3 * 3
     nt = nash_tariffs(tg3.game, np.full(tg3.m, 0.2))
     assert nt.converged and nt.certificate < CERTIFICATE_TOL
+
+
+@pytest.mark.slow
+def test_ift_conditions_equal_derivatives_through_the_solver():
+    """First-order conditions and their Jacobian by the implicit function theorem with one
+    LU (what nash_newton uses) against JAX's derivatives through the solver (foc_system:
+    reverse passes through custom_root, a forward pass over them), on both model families,
+    from a cold and a warm start; and against central finite differences of g."""
+    eco = _small_multisector()
+    cases = [tariff_game(get_model("caliendo_parro"), eco, MultiSectorOptions(), list(eco.iso3))]
+    rng = np.random.default_rng(5)
+    X = rng.uniform(1.0, 6.0, (4, 4)) + np.diag(rng.uniform(20.0, 60.0, 4))
+    small = Economy(
+        X=jnp.asarray(X),
+        t=jnp.asarray(rng.uniform(0.0, 0.1, (4, 4)) * (1 - np.eye(4))),
+        nu=jnp.full(4, 0.1),
+        gdp=jnp.asarray(X.sum(axis=1)),
+        iso3=("AAA", "BBB", "CCC", "DDD"),
+        names=("a", "b", "c", "d"),
+    )
+    cases.append(tariff_game(get_model("imls"), small, IMLS(), list(small.iso3)))
+    for tg in cases:
+        own = jnp.asarray([int(i[0]) for i in tg.game.players])
+        x = jnp.linspace(0.1, 0.3, tg.m)
+        ref = foc_system(tg.game.welfare, x, own, tg.game.args)
+        (u, g, H), warm = ift_foc(tg.game.parts, x, own, tg.game.args, hessian=True)
+        for a, b in zip((u, g, H), ref, strict=True):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-12)
+        # a warm start from a nearby equilibrium: the same numbers
+        x2 = x + 0.01
+        (u2, g2), _ = ift_foc(tg.game.parts, x2, own, tg.game.args, hessian=False, start=warm)
+        ref2 = foc_gradient(tg.game.welfare, x2, own, tg.game.args)
+        np.testing.assert_allclose(np.asarray(g2), np.asarray(ref2[1]), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(u2), np.asarray(ref2[0]), rtol=0, atol=1e-12)
+        # column q of H: central differences of g in player q's instrument
+        h = 1e-5
+        q = int(own[0])
+        gp = ift_foc(tg.game.parts, x.at[q].add(h), own, tg.game.args, hessian=False)[0][1]
+        gm = ift_foc(tg.game.parts, x.at[q].add(-h), own, tg.game.args, hessian=False)[0][1]
+        fd = (np.asarray(gp) - np.asarray(gm)) / (2 * h)
+        np.testing.assert_allclose(np.asarray(H)[:, 0], fd, rtol=FD_RTOL, atol=1e-9)
 
 
 def test_group_objective_and_errors(world):

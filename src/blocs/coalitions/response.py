@@ -13,7 +13,9 @@ its exact Jacobian at the solved equilibrium), so ``W' = DW[(x', 1)]`` and
 ``W'' = D2W[(x', 1), (x', 1)] + W_x x''`` with ``W`` from
 :meth:`~blocs.models.base.Model.welfare_at`. The two solves with ``J`` use iterative
 refinement from Broyden's inverse-Jacobian estimate (matrix-vector products only,
-:func:`blocs.solvers.refine`); a lane gets the exact inverse (one LAPACK call) only when that
+:func:`blocs.solvers.refine`; each product ``J v`` is one directional derivative of the
+residual by ``jax.linearize``, so ``J`` itself, ``m`` directional derivatives per lane and
+step, is never formed); a lane gets the exact inverse (one LAPACK call) only when that
 estimate has drifted (:data:`~blocs.coalitions.settings.REFRESH_CONTRACTION`) or a solve did
 not reach :data:`~blocs.coalitions.settings.LINEAR_TOL`. The equilibrium at the next rate is
 found by Broyden's method from the second-order predictor ``x + x' dr + x'' dr^2 / 2``; the
@@ -86,7 +88,7 @@ class Lanes(NamedTuple):
     contraction: Any
 
 
-@functools.partial(jax.jit, static_argnames=("model", "static"))
+@functools.partial(jax.jit, static_argnames=("model", "static"), donate_argnames=("H0",))
 def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, wt: jax.Array,
                    r: jax.Array, x0: jax.Array, H0: jax.Array, tol: jax.Array,
                    max_steps: jax.Array, *, static: Any) -> Lanes:  # fmt: skip
@@ -115,11 +117,9 @@ def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, w
         res, H = broyden(lambda z, _: F(z, r), x0, None, H0=H0, tol=tol, max_steps=max_steps)
         x = res.x
         eq = model.equilibrium(x, params, policy(r), static, res)
-        J = jax.jacfwd(F)(x, r)
+        _, J = jax.linearize(lambda z: F(z, r), x)  # v -> J v: no Jacobian is formed
         Fr = jax.jvp(lambda rate: F(x, rate), (r,), (jnp.ones_like(r),))[1]
-        contraction = jnp.max(jnp.abs(Fr - J @ (H @ Fr))) / jnp.maximum(
-            jnp.max(jnp.abs(Fr)), 1e-300
-        )
+        contraction = jnp.max(jnp.abs(Fr - J(H @ Fr))) / jnp.maximum(jnp.max(jnp.abs(Fr)), 1e-300)
         dx, lin1 = refine(J, H, -Fr)
         zero = jnp.zeros_like(r)
         _, _, F2 = _second(lambda s: F(x + s * dx, r + s), zero)
@@ -127,7 +127,9 @@ def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, w
         _, g, W2 = _second(lambda s: W(x + s * dx, r + s), zero)
         Wx_d2x = jax.jvp(lambda z: W(z, r), (x,), (d2x,))[1]
         return Lanes(
-            100.0 * (model.welfare_hat(eq) - 1.0),
+            # welfare from the unknowns (the model's fast path, equal to welfare_hat(eq));
+            # the record gives the model's verdict on convergence
+            100.0 * (model.welfare_at(x, params, policy(r), static) - 1.0),
             eq.converged,
             res.iterations,
             eq.max_residual,
@@ -192,15 +194,89 @@ def _next_starts(out: Lanes, delta: np.ndarray, starts: dict[int, tuple]) -> tup
     delta``, 0 for a lane that stays or took a new coalition) with Broyden's updated inverse
     estimate; lanes in ``starts`` take the given ``x`` and/or ``H`` instead (None: keep).
     """
-    d = jnp.asarray(delta)[:, None]
-    x = out.x + out.dx * d + 0.5 * out.d2x * d**2
-    H = out.H
+    d = np.asarray(delta)[:, None]
+    x = np.asarray(out.x) + np.asarray(out.dx) * d + 0.5 * np.asarray(out.d2x) * d**2
+    rows, mats = [], []
     for lane, (x_new, H_new) in starts.items():
         if x_new is not None:
-            x = x.at[lane].set(jnp.asarray(x_new))
+            x[lane] = np.asarray(x_new)
         if H_new is not None:
-            H = H.at[lane].set(jnp.asarray(H_new))
-    return x, H
+            rows.append(lane)
+            mats.append(H_new)
+    H = out.H
+    if rows:
+        # one in-place scatter per step (a copy of the (B, m, m) array per lane would move
+        # 77 MB each on world2023 with 64 lanes); padded to a power of two: few programs
+        size = 1 << (len(rows) - 1).bit_length()
+        rows += [rows[-1]] * (size - len(rows))
+        mats += [mats[-1]] * (size - len(mats))
+        H = _set_rows(H, jnp.asarray(rows), jnp.stack([jnp.asarray(m) for m in mats]))
+    return jnp.asarray(x), H
+
+
+@functools.partial(jax.jit, donate_argnums=0)
+def _set_rows(H: jax.Array, rows: jax.Array, values: jax.Array) -> jax.Array:
+    return H.at[rows].set(values)
+
+
+class _Known:
+    """Optima found so far (row -> rate and equilibrium unknowns), and predictions of a
+    coalition's optimum from its neighbours (rows are bitmasks of allies)."""
+
+    def __init__(self) -> None:
+        self.rate: dict[int, float] = {}
+        self.x: dict[int, np.ndarray] = {}
+
+    def add(self, row: int, rate: float, x: Any) -> None:
+        self.rate[row], self.x[row] = rate, np.asarray(x)
+
+    def ready(self, pending: list[int], *, allow_any: bool) -> int | None:
+        """The first of ``pending`` (sorted by size) that can start: the leader alone, a
+        single ally, or a coalition whose second-difference neighbours are solved; with
+        ``allow_any`` the first of ``pending`` when none is ready (nothing else would run).
+        Only the two smallest sizes pending are searched (larger ones need them)."""
+        if not pending:
+            return None
+        low = pending[0].bit_count()
+        for row in pending:
+            size = row.bit_count()
+            if size > low + 1:
+                break
+            if size <= 1 or self._trio(row) is not None:
+                return row
+        return pending[0] if allow_any else None
+
+    def _trio(self, row: int) -> tuple[int, int, int] | None:
+        bits = [1 << j for j in range(row.bit_length()) if row >> j & 1]
+        for i, a in enumerate(bits):
+            for b in bits[i + 1 :]:
+                trio = (row ^ a, row ^ b, row ^ a ^ b)
+                if all(t in self.rate for t in trio):
+                    return trio
+        return None
+
+    def predict(self, row: int) -> tuple[float, np.ndarray] | None:
+        """The rate and unknowns of ``row`` by second differences of solved neighbours,
+        ``f(S) ~ f(S - a) + f(S - b) - f(S - a - b)`` (exact for additive effects and
+        pairwise interactions), else ``f(S - a) + f({a}) - f({})``, else ``f(S - a)``;
+        None when no neighbour is solved."""
+        trio = self._trio(row)
+        if trio is not None:
+            return self._combine(trio, (1.0, 1.0, -1.0))
+        known = self.rate
+        bits = [1 << j for j in range(row.bit_length()) if row >> j & 1]
+        for a in bits:
+            if row ^ a in known and a in known and 0 in known:
+                return self._combine((row ^ a, a, 0), (1.0, 1.0, -1.0))
+        for a in bits:
+            if row ^ a in known:
+                return self._combine((row ^ a,), (1.0,))
+        return None
+
+    def _combine(self, rows: tuple, coef: tuple) -> tuple[float, np.ndarray]:
+        rate = sum(c * self.rate[r] for r, c in zip(rows, coef, strict=True))
+        x = sum(c * self.x[r] for r, c in zip(rows, coef, strict=True))
+        return float(rate), np.asarray(x)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,15 +318,32 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
     pos = np.stack([policies.response_positions(0)] * lanes)
     anchor = engine.anchor(policies.tariffs(0, start))
     xH = (jnp.tile(anchor[0], (lanes, 1)), jnp.tile(anchor[1], (lanes, 1, 1)))
-    queue = iter(range(count))
+    # smaller coalitions first; a coalition starts when its neighbours are solved, from
+    # their optima (:meth:`_Known.ready`, :meth:`_Known.predict`)
+    pending = sorted(range(count), key=lambda row: (row.bit_count(), row))
     state: list[_Lane | None] = [None] * lanes
+    last_rate = [start] * lanes
+    known = _Known()
 
-    def load(lane: int, rate_now: float) -> None:
-        row = next(queue, None)
-        state[lane] = None if row is None else _Lane(row, ScalarSearch.start(rate_now, 0.0, upper))
-        if row is not None:
+    def fill(starts: dict[int, tuple]) -> None:
+        """Give idle lanes the next coalitions, those whose neighbours are solved first
+        (an idle lane costs as much as a busy one in the batch, so none waits), each
+        searched from its neighbours' optimum, else from the lane's last rate and
+        equilibrium."""
+        for lane in range(lanes):
+            if state[lane] is not None or not pending:
+                continue
+            row = known.ready(pending, allow_any=True)
+            if row is None:
+                return
+            pending.remove(row)
+            guess = known.predict(row)
+            rate0 = last_rate[lane] if guess is None else min(max(guess[0], 0.0), upper)
+            state[lane] = _Lane(row, ScalarSearch.start(rate0, 0.0, upper))
             base[lane] = policies.tariffs(row)
             pos[lane] = policies.response_positions(row)
+            if guess is not None:
+                starts[lane] = (guess[1], starts.get(lane, (None, None))[1])
 
     def finish(lane: int, out: Lanes, steps: int, ok: bool, why: str = "") -> None:
         st = state[lane]
@@ -260,12 +353,19 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
         if ok:
             W[i], conv[i], rate[i] = out.welfare_pct[lane], True, st.search.x
             foc[i] = out.g[lane]
+            known.add(i, st.search.x, out.x[lane])
         else:
             solver[i] = f"best-response-newton: {why}"
+        state[lane] = None
         engine.tick(1)
 
-    for lane in range(lanes):
-        load(lane, start)
+    first: dict[int, tuple] = {}
+    fill(first)
+    if first:
+        xH = (
+            xH[0].at[jnp.asarray(list(first))].set(jnp.stack([v[0] for v in first.values()])),
+            xH[1],
+        )
     while any(s is not None for s in state):
         rates = np.array([s.search.x if s is not None else start for s in state])
         out = _step(engine, base, pos, wt, rates, xH)
@@ -294,7 +394,7 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
             if not (ok and math.isfinite(g) and math.isfinite(h)):
                 finish(lane, out, st.search.steps, False, f"no equilibrium at rate {r:.6g}")
                 starts[lane] = anchor
-                load(lane, start)
+                last_rate[lane] = start
                 continue
             search, result = maximize_step(
                 st.search,
@@ -307,12 +407,10 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
             if result is None:
                 state[lane] = _Lane(st.row, search)
                 delta[lane] = search.x - r
-            elif result.converged:
-                finish(lane, out, result.iterations, True)
-                load(lane, r)
             else:
-                finish(lane, out, result.iterations, False, "no convergence")
-                load(lane, r)
+                finish(lane, out, result.iterations, result.converged, "no convergence")
+                last_rate[lane] = r
+        fill(starts)
         xH = _next_starts(out, delta, starts)
     W[~conv] = np.nan  # an unconverged equilibrium has no welfare to report
     return Batch(W, conv, its, res, solver, rate, foc)

@@ -99,7 +99,7 @@ def broyden(
 
 
 def refine(
-    J: jax.Array,
+    J: jax.Array | Callable[[jax.Array], jax.Array],
     H: jax.Array,
     b: jax.Array,
     *,
@@ -114,7 +114,9 @@ def refine(
     ``stop``, after ``max_steps`` steps, or when it is not finite.
 
     Args:
-        J: the matrix, shape (m, m). H: an approximate inverse, shape (m, m).
+        J: the matrix, shape (m, m), or its product with a vector ``v -> J v`` (e.g. a
+            Jacobian-vector product by ``jax.linearize``: no Jacobian to form).
+        H: an approximate inverse, shape (m, m).
         b: right-hand side, shape (m,).
 
     Returns:
@@ -129,20 +131,23 @@ def refine(
         ([1.0, 1.0], True)
     """
     scale = jnp.maximum(jnp.max(jnp.abs(b)), 1e-300)
+    matvec = J if callable(J) else (lambda v: J @ v)
 
-    def rel(v: jax.Array) -> jax.Array:
-        r = jnp.max(jnp.abs(b - J @ v)) / scale
+    def rel(d: jax.Array) -> jax.Array:
+        r = jnp.max(jnp.abs(d)) / scale
         return jnp.where(jnp.isfinite(r), r, jnp.inf)
 
     def cond(s: tuple) -> jax.Array:
-        _, r, k = s
+        _, _, r, k = s
         return (r > stop) & (k < max_steps) & jnp.isfinite(r)
 
     def body(s: tuple) -> tuple:
-        v, _, k = s
-        v = v + H @ (b - J @ v)
-        return v, rel(v), k + 1
+        v, d, _, k = s  # d = b - J v: one product per step
+        v = v + H @ d
+        d = b - matvec(v)
+        return v, d, rel(d), k + 1
 
     v0 = H @ b
-    v, r, _ = jax.lax.while_loop(cond, body, (v0, rel(v0), jnp.asarray(0)))
+    d0 = b - matvec(v0)
+    v, _, r, _ = jax.lax.while_loop(cond, body, (v0, d0, rel(d0), jnp.asarray(0)))
     return v, r

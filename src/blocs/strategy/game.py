@@ -40,6 +40,7 @@ from blocs.errors import InputError
 from blocs.models.base import Model, Policy
 from blocs.scenario import builtin_sector_groups, resolve_group
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
+from blocs.strategy.foc_ift import Parts
 from blocs.strategy.optimal import Game
 
 if TYPE_CHECKING:
@@ -108,6 +109,31 @@ def _welfare(model: Model, static: Any) -> Callable:
         return args.weights @ jnp.where(eq.converged, model.welfare_hat(eq), jnp.nan)
 
     return welfare
+
+
+@functools.cache
+def _parts(model: Model, static: Any) -> Parts:
+    """The game's equilibrium as functions of the instruments (:class:`Parts`: first-order
+    conditions by the implicit function theorem), one record per (model, static options)."""
+
+    def policy(x: jax.Array, args: GameArgs) -> Policy:
+        return Policy(t=_tariffs_from_x(x, args.base, args.pos, args.owner), d_hat=args.d_hat)
+
+    def start(args: GameArgs) -> jax.Array:
+        return model.initial_guess(args.params)
+
+    def solve(x: jax.Array, args: GameArgs, e0: jax.Array) -> tuple[Any, Any]:
+        eq = model.solve(args.params, policy(x, args), static, tol=DEFAULT_TOL,
+                         max_steps=DEFAULT_MAX_STEPS, x0=e0)  # fmt: skip
+        return model.unknowns(eq), eq.converged
+
+    def residual(e: jax.Array, x: jax.Array, args: GameArgs) -> jax.Array:
+        return model.residual(e, (args.params, policy(x, args), static))
+
+    def objective(e: jax.Array, x: jax.Array, args: GameArgs) -> jax.Array:
+        return args.weights @ model.welfare_at(e, args.params, policy(x, args), static)
+
+    return Parts(start, solve, residual, objective)
 
 
 @functools.cache
@@ -399,6 +425,7 @@ def tariff_game(
         names=names,
         curvature=_curvature(X3, eps, expenditure.sum(axis=1), pos_a, owner_a, weights_mat,
                              players_idx),
+        parts=_parts(model, static),
     )  # fmt: skip
     return TariffGame(
         game=game,

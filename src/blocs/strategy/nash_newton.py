@@ -19,6 +19,7 @@ import numpy as np
 
 from blocs.errors import ConvergenceError, InputError
 from blocs.solvers import FOC_MAX_ITER, FOC_MAX_STEP, FOC_TOL, FocResult, Status, foc_newton
+from blocs.strategy.foc_ift import NO_START, ift_foc
 from blocs.strategy.optimal import Game
 
 __all__ = ["foc_gradient", "foc_system", "nash_newton"]
@@ -104,12 +105,25 @@ def nash_newton(
         z[own] = x_own
         return jnp.asarray(z)
 
+    parts = game.parts
+    warm = [NO_START]  # the last equilibrium: the next solve starts there
+
     def system(x_own: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        u, g, h = foc_system(game.welfare, embed(x_own), own_j, game.args)
+        if parts is not None:
+            (u, g, h), warm[0] = ift_foc(
+                parts, embed(x_own), own_j, game.args, hessian=True, start=warm[0]
+            )
+        else:
+            u, g, h = foc_system(game.welfare, embed(x_own), own_j, game.args)
         return np.asarray(u), np.asarray(g), np.asarray(h)
 
     def gradient(x_own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u, g = foc_gradient(game.welfare, embed(x_own), own_j, game.args)
+        if parts is not None:
+            (u, g), warm[0] = ift_foc(
+                parts, embed(x_own), own_j, game.args, hessian=False, start=warm[0]
+            )
+        else:
+            u, g = foc_gradient(game.welfare, embed(x_own), own_j, game.args)
         return np.asarray(u), np.asarray(g)
 
     res = foc_newton(

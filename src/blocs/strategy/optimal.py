@@ -85,6 +85,10 @@ class Game:
         names: player labels (optional), length P.
         curvature: ``(x, args) -> h``, shape (m,) -> (m,), positive (optional; see the
             module docstring).
+        parts: the equilibrium behind ``welfare`` as functions of the instruments
+            (optional; :class:`blocs.strategy.foc_ift.Parts`): first-order conditions of
+            one-instrument games by the implicit function theorem with one LU
+            (:func:`blocs.strategy.nash_newton`) instead of derivatives through the solver.
 
     Example:
         >>> import jax.numpy as jnp
@@ -103,6 +107,7 @@ class Game:
     upper: Any = np.inf
     names: tuple[str, ...] = ()
     curvature: Callable[[jax.Array, Any], jax.Array] | None = None
+    parts: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(
