@@ -128,9 +128,9 @@ def optimal(
 
     Example: blocs optimal liberation-day --player USA --shape by-partner
     """
-    # no persistent cache for tariff games: JAX 0.10 aborted the process while serializing
-    # the exact Nash war's executables into it (tests/validation/test_tariffwar.py)
-    enable_compile_cache(persistent=False)
+    # the persistent cache is on (BLOCS_CACHE_DIR=off disables it): docs/performance.md,
+    # "Long batches", on the abort that once kept it off
+    enable_compile_cache()
     paths: list[Path] = []
     with handle_errors():
         check_outputs(out=out)
@@ -214,9 +214,9 @@ def nash(
 
     Example: blocs nash global-tariff-war --players USA,CHN,EU27
     """
-    # no persistent cache for tariff games: JAX 0.10 aborted the process while serializing
-    # the exact Nash war's executables into it (tests/validation/test_tariffwar.py)
-    enable_compile_cache(persistent=False)
+    # the persistent cache is on (BLOCS_CACHE_DIR=off disables it): docs/performance.md,
+    # "Long batches", on the abort that once kept it off
+    enable_compile_cache()
     paths: list[Path] = []
     code = 0
     r: Any
@@ -299,9 +299,9 @@ def talks(
 
     Example: blocs talks global-tariff-war --players USA,CHN
     """
-    # no persistent cache for tariff games: JAX 0.10 aborted the process while serializing
-    # the exact Nash war's executables into it (tests/validation/test_tariffwar.py)
-    enable_compile_cache(persistent=False)
+    # the persistent cache is on (BLOCS_CACHE_DIR=off disables it): docs/performance.md,
+    # "Long batches", on the abort that once kept it off
+    enable_compile_cache()
     paths: list[Path] = []
     with handle_errors():
         check_outputs(out=out)
