@@ -21,7 +21,11 @@ With ``F(e, x) = 0`` the equilibrium conditions in the unknowns ``e`` (n,) at in
   objective only, never through the solver), in chunks of :data:`CHUNK` players.
 
 The solve, the first derivatives and the second are three compiled programs (the first two
-shared by the gradient-only and the full calls).
+shared by the gradient-only and the full calls). The same solve program (fixed shapes, so
+one executable) also gives the players' objectives (:func:`objective_at`) and one weighted
+objective with its gradient in any instruments (:func:`weighted_value_and_grad`, the
+objective of a best response): the equilibrium is solved by one compiled program in a
+whole game, and only small programs without a solve are added around it.
 """
 
 from __future__ import annotations
@@ -35,7 +39,16 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
 
-__all__ = ["CHUNK", "NO_START", "Parts", "Start", "ift_foc"]
+__all__ = [
+    "CHUNK",
+    "NO_START",
+    "Parts",
+    "Start",
+    "ift_foc",
+    "objective_at",
+    "solve_cold",
+    "weighted_value_and_grad",
+]
 
 #: Directions (forward-mode Jacobian columns, Hessian-vector products) computed together:
 #: bounds the memory of the derivatives (each holds the residual's intermediate arrays).
@@ -172,3 +185,51 @@ def ift_foc(parts: Parts, x: jax.Array, own: jax.Array, args: Any, *, hessian: b
     if not hessian:
         return (u, g), nxt
     return (u, g, _second(parts, e, x, own, args, lam, E)), nxt
+
+
+def solve_cold(parts: Parts, x: Any, args: Any) -> tuple[jax.Array, bool]:
+    """``(e, converged)``: the equilibrium's unknowns (n,) at instruments ``x`` (m,),
+    solved from ``parts.start`` (the program :func:`ift_foc` solves with)."""
+    e, ok = _solve(parts, jnp.asarray(x, dtype=float), args, _start(parts, args))
+    return e, bool(ok)
+
+
+@functools.partial(jax.jit, static_argnames=("parts",))
+def _objective(parts: Parts, e: jax.Array, x: jax.Array, args: Any) -> jax.Array:
+    return parts.objective(e, x, args)
+
+
+def objective_at(parts: Parts, x: Any, args: Any) -> np.ndarray:
+    """The players' objectives (P,) at instruments ``x`` (m,); NaN when the equilibrium did
+    not converge."""
+    x = jnp.asarray(x, dtype=float)
+    e, ok = solve_cold(parts, x, args)
+    u = np.asarray(_objective(parts, e, x, args))
+    return u if ok else np.full(u.shape, np.nan)
+
+
+@functools.partial(jax.jit, static_argnames=("parts",))
+def _weighted(parts: Parts, e: jax.Array, x: jax.Array, idx: jax.Array, w: jax.Array,
+              args: Any) -> tuple[jax.Array, jax.Array]:  # fmt: skip
+    """``w . W`` and its total derivative in ``x[idx]``: ``W_x - lam . F_x`` with the
+    adjoint ``J' lam = (w . W)_e`` (one LU of ``J = F_e``, by forward-mode columns)."""
+    J = _columns(lambda z: parts.residual(z, x, args), e)  # (n, n)
+    v, (We, Wx) = jax.value_and_grad(
+        lambda e_, x_: w @ parts.objective(e_, x_, args), argnums=(0, 1)
+    )(e, x)
+    lam = jsl.lu_solve(jsl.lu_factor(J), We, trans=1)
+    _, pullback = jax.vjp(lambda x_: parts.residual(e, x_, args), x)
+    return v, (Wx - pullback(lam)[0])[idx]
+
+
+def weighted_value_and_grad(parts: Parts, x: Any, idx: Any, w: Any,
+                            args: Any) -> tuple[float, np.ndarray]:  # fmt: skip
+    """``(w . W(x), d(w . W)/dx[idx])`` at instruments ``x`` (m,), weights ``w`` (P,),
+    instruments ``idx`` (k,): value and gradient (k,) by the implicit function theorem;
+    NaN when the equilibrium did not converge."""
+    x = jnp.asarray(x, dtype=float)
+    e, ok = solve_cold(parts, x, args)
+    v, g = _weighted(parts, e, x, jnp.asarray(idx), jnp.asarray(w, dtype=float), args)
+    if not ok:
+        return float("nan"), np.full(g.shape, np.nan)
+    return float(v), np.asarray(g, dtype=float)

@@ -40,7 +40,7 @@ from blocs.errors import InputError
 from blocs.models.base import Model, Policy
 from blocs.scenario import builtin_sector_groups, resolve_group
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL
-from blocs.strategy.foc_ift import Parts
+from blocs.strategy.foc_ift import Parts, solve_cold
 from blocs.strategy.optimal import Game
 
 if TYPE_CHECKING:
@@ -138,11 +138,12 @@ def _parts(model: Model, static: Any) -> Parts:
 
 @functools.cache
 def _country_welfare(model: Model, static: Any) -> Callable:
-    """``(x, args) -> (welfare_hat per country (N,), converged, iterations)``, jitted."""
+    """``(e, x, args) -> welfare_hat per country (N,)`` at the unknowns ``e`` of the
+    equilibrium at instruments ``x``, jitted (no solve: :func:`solve_cold` solves)."""
 
-    def welfare(x: jax.Array, args: GameArgs) -> tuple[Any, Any, Any]:
-        eq = _solve(model, static, x, args)
-        return model.welfare_hat(eq), eq.converged, eq.iterations
+    def welfare(e: jax.Array, x: jax.Array, args: GameArgs) -> jax.Array:
+        t = _tariffs_from_x(x, args.base, args.pos, args.owner)
+        return model.welfare_at(e, args.params, Policy(t=t, d_hat=args.d_hat), static)
 
     return jax.jit(welfare)
 
@@ -230,10 +231,12 @@ class TariffGame:
             out[p] = float(np.sum(ww * x[idx]) / np.sum(ww))
         return out
 
-    def country_welfare(self, x: Any) -> tuple[Any, Any, Any]:
-        """``(welfare_hat per country (N,), converged, iterations)`` at instruments ``x``."""
-        fn = _country_welfare(self.model, self.static)
-        return fn(jnp.asarray(x, dtype=float), self.game.args)
+    def country_welfare(self, x: Any) -> tuple[np.ndarray, bool]:
+        """``(welfare_hat per country (N,), converged)`` at instruments ``x`` (the solve
+        program of the game's first-order conditions: :func:`solve_cold`)."""
+        x = jnp.asarray(x, dtype=float)
+        e, ok = solve_cold(self.game.parts, x, self.game.args)
+        return np.asarray(_country_welfare(self.model, self.static)(e, x, self.game.args)), ok
 
     def formula_tariffs(self, x: Any) -> tuple[Any, Any]:
         """``(each country's formula optimal tariff (N,), converged)`` at the equilibrium of

@@ -34,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from blocs.errors import ConvergenceError, InputError
+from blocs.strategy.foc_ift import objective_at, weighted_value_and_grad
 
 __all__ = [
     "DEFAULT_GTOL",
@@ -130,7 +131,10 @@ class Game:
         return lo, hi
 
     def welfare_at(self, x) -> np.ndarray:
-        """Every player's objective at ``x``, shape (P,)."""
+        """Every player's objective at ``x``, shape (P,) (through :attr:`parts` when given:
+        the solve program its other derivatives use)."""
+        if self.parts is not None:
+            return objective_at(self.parts, x, self.args)
         return np.asarray(_values(self.welfare, jnp.asarray(x, dtype=float), self.args))
 
     def scale_at(self, x, idx) -> np.ndarray | None:
@@ -381,6 +385,10 @@ def optimal_tariffs(
     idx_j, w_j = jnp.asarray(idx), jnp.asarray(w)
 
     def fun_vg(z):
+        if game.parts is not None:  # the game's one solve program, gradient by the IFT
+            x_z = np.asarray(x).copy()
+            x_z[idx] = z
+            return weighted_value_and_grad(game.parts, x_z, idx, w, game.args)
         v, g = _weighted_value_and_grad(game.welfare, jnp.asarray(z), x, idx_j, w_j, game.args)
         return float(v), np.asarray(g, dtype=float)
 

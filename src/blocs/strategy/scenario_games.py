@@ -93,7 +93,7 @@ def _countries_frame(tg: TariffGame, w_start: Any, w_end: Any) -> pd.DataFrame:
 
 
 def _check_solved(tg: TariffGame, x: Any, what: str) -> np.ndarray:
-    w, ok, _ = tg.country_welfare(x)
+    w, ok = tg.country_welfare(x)
     if not bool(ok):
         raise ConvergenceError(
             f"the equilibrium at {what} did not converge. Try revenue = 'lump_sum' in the "
