@@ -260,7 +260,7 @@ def run_scenario(
         InputError: bad scenario or data. ConvergenceError: no equilibrium found.
     """
     solved = solve_scenario(
-        scenario, overrides=overrides, tol=tol, max_steps=max_steps, economy=economy
+        scenario, overrides=overrides, tol=tol, max_steps=max_steps, economy=economy, x0=x0
     )
     return solved.run()
 
@@ -273,6 +273,7 @@ def solve_scenario(
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     economy: Any = None,
+    x0: Any = None,
 ) -> Solved:
     """:func:`run_scenario` up to the tables: the :class:`Solved` scenario (no pandas)."""
     check_solver_settings(tol, max_steps)

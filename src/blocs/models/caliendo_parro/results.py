@@ -10,7 +10,7 @@ from the exact change (NAFTA, Mexico: +1.31 % vs +0.007 %).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -27,9 +27,6 @@ from blocs.models.caliendo_parro.equations import (
 )
 from blocs.models.caliendo_parro.inner import Inner
 from blocs.solvers import Status
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "MULTISECTOR_COLUMNS",

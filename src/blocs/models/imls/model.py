@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -38,9 +38,6 @@ from blocs.models.imls.solve import (
     system_residual,
 )
 from blocs.solvers import DEFAULT_MAX_STEPS, DEFAULT_TOL, SolverResult, status_message
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "COUNTRY_COLUMNS",

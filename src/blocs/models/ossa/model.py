@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -15,9 +15,6 @@ from blocs.models.ossa.data import OssaEconomy
 from blocs.models.ossa.equations import baseline_objects, residual, shock
 from blocs.models.ossa.solve import OssaEquilibrium, balance, equilibrium_at
 from blocs.solvers import SolverResult
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["MODEL", "Ossa", "OssaModel", "OssaParams", "outcomes"]
 
