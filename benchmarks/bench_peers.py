@@ -247,7 +247,14 @@ def bench_process(repeats: int, before: Path | None) -> None:
         script.write_text(
             SCIPY_SCRIPT.format(equations=textwrap.dedent(SCIPY_EQUATIONS)), encoding="utf-8"
         )
-        env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        # its own compile cache, as "before" has: the user's cache folder is shared with
+        # other processes and may be in any state (JAX stops writing to a folder holding an
+        # entry without its "-atime" file)
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "BLOCS_CACHE_DIR": str(Path(tmp) / "cache"),
+        }
 
         def run(cmd: list[str], environ: dict[str, str] | None = None) -> Callable[[], None]:
             def go() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -42,7 +43,6 @@ from blocs.solvers import (
     one_blas_thread,
     status_message,
 )
-from blocs.strategy.retaliation import optimal_retaliation
 from blocs.version import VERSION
 
 if TYPE_CHECKING:
@@ -67,6 +67,10 @@ __all__ = [
     "variant_names",
     "write_run",
 ]
+
+#: The numerical best response ``rule = "optimal"`` uses: (module, function), imported on
+#: first use so that a run without such a rule does not import :mod:`blocs.strategy`.
+OPTIMAL_RESPONSE = ("blocs.strategy.retaliation", "optimal_retaliation")
 
 #: Rows of the printed summary by default (EU27 and non-US are groups), on data that has
 #: them; other data get :func:`default_rows`.
@@ -152,6 +156,8 @@ def respond_for(sc: Scenario, economy: Any) -> Respond:
     options = sc.options
 
     def respond(t: Any, d_hat: Any, by: list[int], against: list[int], sectors: list[int]) -> Any:
+        module, name = OPTIMAL_RESPONSE
+        optimal_retaliation = getattr(importlib.import_module(module), name)
         policy = Policy(t=t, d_hat=d_hat)
         return optimal_retaliation(model, economy, options, policy, by, against, sectors)
 

@@ -68,7 +68,19 @@ def test_import_and_help_stay_light():
 
 def test_run_loads_only_what_it_uses():
     mods = _modules_after("import blocs.cli.run")
-    assert not {"scipy.optimize", "matplotlib", "dask", "pyfixest", "blocs.sweep"} & mods
+    unused = {"scipy.optimize", "matplotlib", "dask", "pyfixest", "blocs.sweep", "blocs.strategy"}
+    assert not unused & mods
+    assert "blocs.models.ossa" not in mods  # the registry imports a model when it is used
+
+
+def test_registry_names_models_without_importing_them():
+    mods = _modules_after(
+        "from blocs.models.registry import MODELS, get_model\n"
+        "assert 'ossa' in MODELS and 'imls' in MODELS and len(MODELS) == len(list(MODELS))\n"
+        "try:\n    get_model('osa')\nexcept Exception as e:\n    assert 'ossa' in str(e)"
+    )
+    assert "blocs.models.ossa" not in mods
+    assert "blocs.models.imls" not in mods
 
 
 def test_float64_whichever_is_imported_first():

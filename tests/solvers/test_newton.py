@@ -77,3 +77,55 @@ def test_implicit_derivative_matches_the_analytic_one():
         assert float(jax.grad(root)(a)) == pytest.approx(0.5 / np.sqrt(a), rel=1e-12)
         # and the derivative of the derivative (Hessian-vector products go through too)
         assert float(jax.grad(jax.grad(root))(a)) == pytest.approx(-0.25 * a**-1.5, rel=1e-10)
+
+
+def _numpy_damped_newton(F, J, x, tol, max_steps):
+    """The algorithm newton documents, step by step in NumPy (independent re-computation):
+    Newton step, halvings until ||F||_2 decreases by the Armijo factor (30 at most)."""
+    f, k = F(x), 0
+    while np.max(np.abs(f)) > tol and k < max_steps:
+        dx = np.linalg.solve(J(x), -f)
+        n0, alpha, j = np.linalg.norm(f), 1.0, 0
+        f_new = F(x + dx)
+        while np.linalg.norm(f_new) > (1.0 - 1e-4 * alpha) * n0 and j < 30:
+            alpha, j = 0.5 * alpha, j + 1
+            f_new = F(x + alpha * dx)
+        x, f, k = x + alpha * dx, f_new, k + 1
+    return x, k
+
+
+def test_damped_steps_match_a_step_by_step_recomputation():
+    # arctan: full Newton steps from x0 = 3 diverge, so the line search must halve them
+    a = np.array([0.5, -0.2])
+
+    def F(x):
+        return np.array([np.arctan(x[0]) - a[0], np.arctan(x[1]) + 0.1 * x[0] - a[1]])
+
+    def J(x):
+        return np.array([[1 / (1 + x[0] ** 2), 0.0], [0.1, 1 / (1 + x[1] ** 2)]])
+
+    def fn(x, a):
+        return jnp.stack([jnp.arctan(x[0]) - a[0], jnp.arctan(x[1]) + 0.1 * x[0] - a[1]])
+
+    x0 = np.array([3.0, -4.0])
+    x_ref, k_ref = _numpy_damped_newton(F, J, x0, DEFAULT_TOL, DEFAULT_MAX_STEPS)
+    res = newton(fn, jnp.asarray(x0), jnp.asarray(a))
+    assert int(res.status) == Status.CONVERGED
+    assert int(res.iterations) == k_ref
+    np.testing.assert_allclose(res.x, x_ref, rtol=1e-13)
+
+
+def test_a_start_at_the_root_takes_no_step():
+    x0 = jnp.array([3.0, 2.0])
+    res = newton(_square_root, x0, jnp.array([9.0, 4.0]))
+    assert int(res.iterations) == 0 and int(res.status) == Status.CONVERGED
+    np.testing.assert_array_equal(res.x, x0)
+    assert float(res.max_residual) == 0.0
+
+
+def test_no_steps_allowed_returns_the_start_and_its_residual():
+    x0 = jnp.array([1.0, 5.0])
+    res = newton(_square_root, x0, jnp.array([2.0, 9.0]), max_steps=0)
+    assert int(res.iterations) == 0 and int(res.status) == Status.MAX_STEPS
+    np.testing.assert_array_equal(res.x, x0)
+    assert float(res.max_residual) == 16.0  # |5^2 - 9|

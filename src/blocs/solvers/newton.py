@@ -36,42 +36,66 @@ def _two_norm(f: jax.Array) -> jax.Array:
     return jnp.where(jnp.all(jnp.isfinite(f)), jnp.linalg.norm(f), jnp.inf)
 
 
+def _value_and_jacobian(
+    F: Callable[[jax.Array], jax.Array], x: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """``F(x)`` and its Jacobian, shapes (m,) and (m, m): one forward-mode pass per column,
+    as ``jax.jacfwd`` (the same Jacobian), keeping the value those passes compute anyway."""
+    basis = jnp.eye(x.size, dtype=x.dtype)
+    f, J = jax.vmap(lambda t: jax.jvp(F, (x,), (t,)), out_axes=(None, -1))(basis)
+    return f, J
+
+
 def _iterate(
     F: Callable[[jax.Array], jax.Array], x0: jax.Array, tol: float, max_steps: int
 ) -> tuple[jax.Array, tuple[jax.Array, jax.Array, jax.Array]]:
-    """Damped Newton iterations; returns (x, (iterations, max_residual, stalled))."""
-    f0 = F(x0)
+    """Damped Newton iterations; returns (x, (iterations, max_residual, stalled)).
+
+    ``F`` appears twice in the compiled program (issue 13: XLA's compilation of the solve is
+    most of a run without compile cache): once in the Jacobian's pass, whose value is the
+    residual at ``x0`` on the first pass, and once in the line search, which tries
+    ``alpha = 1`` on its first pass. The residual at the accepted point is carried to the
+    next iteration and its convergence test.
+    """
 
     def cond(state: tuple) -> jax.Array:
-        _, f, k, stalled = state
+        _, f, k, stalled, started = state
         r = _inf_norm(f)
-        return (r > tol) & (k < max_steps) & jnp.isfinite(r) & ~stalled
+        return ~started | ((r > tol) & (k < max_steps) & jnp.isfinite(r) & ~stalled)
 
     def body(state: tuple) -> tuple:
-        x, f, k, _ = state
-        J = jax.jacfwd(F)(x)
+        x, f, k, _, started = state
+        f_at_x, J = _value_and_jacobian(F, x)
+        f = jnp.where(started, f, f_at_x)  # the first pass has no residual yet
+        r = _inf_norm(f)
+        # false only on the first pass, at a root already (or max_steps = 0): no step
+        step = (r > tol) & (k < max_steps) & jnp.isfinite(r)
         dx = jnp.linalg.solve(J, -f)
         dx = jnp.where(jnp.isfinite(dx), dx, 0.0)
         n0 = _two_norm(f)
 
+        # the trial points x + alpha dx, alpha = 1, 1/2, 1/4, ...
         def ls_cond(s: tuple) -> jax.Array:
-            alpha, f_new, j = s
+            alpha, f_new, j, tried = s
             ok = _two_norm(f_new) <= (1.0 - _ARMIJO * alpha) * n0
-            return (~ok) & (j < _MAX_HALVINGS)
+            return step & (~tried | ((~ok) & (j < _MAX_HALVINGS)))
 
         def ls_body(s: tuple) -> tuple:
-            alpha, _, j = s
-            alpha = 0.5 * alpha
-            return alpha, F(x + alpha * dx), j + 1
+            alpha, _, j, tried = s
+            alpha = jnp.where(tried, 0.5 * alpha, alpha)
+            return alpha, F(x + alpha * dx), j + tried.astype(j.dtype), jnp.asarray(True)
 
-        alpha, f_new, j = jax.lax.while_loop(ls_cond, ls_body, (1.0, F(x + dx), 0))
+        start = (jnp.asarray(1.0, x.dtype), f, jnp.asarray(0), jnp.asarray(False))
+        alpha, f_new, j, _ = jax.lax.while_loop(ls_cond, ls_body, start)
         # the line search found no decrease: Newton has stalled (stop rather than loop)
         stalled = (j >= _MAX_HALVINGS) & ~(_two_norm(f_new) < n0)
-        x_new = jnp.where(stalled, x, x + alpha * dx)
-        f_new = jnp.where(stalled, f, f_new)
-        return x_new, f_new, k + 1, stalled
+        keep = stalled | ~step
+        x_new = jnp.where(keep, x, x + alpha * dx)
+        f_new = jnp.where(keep, f, f_new)
+        return x_new, f_new, k + step.astype(k.dtype), stalled, jnp.asarray(True)
 
-    x, f, k, stalled = jax.lax.while_loop(cond, body, (x0, f0, jnp.asarray(0), jnp.asarray(False)))
+    k0, no = jnp.asarray(0), jnp.asarray(False)
+    x, f, k, stalled, _ = jax.lax.while_loop(cond, body, (x0, jnp.zeros_like(x0), k0, no, no))
     # aux values are floats: custom_root differentiates them (with zero tangent)
     return x, (k.astype(x.dtype), _inf_norm(f), stalled.astype(x.dtype))
 
