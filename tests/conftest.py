@@ -106,6 +106,7 @@ def shared_fixture_group(item: pytest.Item) -> str | None:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests sharing an expensive fixture form one xdist work unit (``--dist loadgroup``);
     in a worker the tests marked slow come first (stable order otherwise), so that the
