@@ -1,6 +1,12 @@
 """Shared test set-up: float64 JAX, paths to ../shared validation data, cached economies,
 and what keeps the suite fast on a shared 2-core machine (issue 13, item 4):
 
+- **two pytest-xdist workers** (``-n auto --dist loadgroup`` in ``pyproject.toml``; at most
+  :data:`MAX_WORKERS`, one per core): most of a test's time is XLA compilation and Python
+  tracing, which use one core. Tests that share a module- or class-scoped fixture are one
+  work unit (:func:`pytest_collection_modifyitems`), so the fixture is built once; every
+  other test is scheduled on its own. A pytest started from inside a test (a fresh-process
+  test) runs serially. ``-n 0`` runs the whole suite in one process.
 - **one BLAS thread** for the whole test process (the tests call the solvers directly, not
   through blocs' top-level calls that limit it; two BLAS threads spinning against other jobs
   slow a 388 x 388 LU 10-50x under load: ``docs/performance.md``);
@@ -58,6 +64,59 @@ def validation_file(*parts: str) -> Path:
             "folder to run this replication)"
         )
     return path
+
+
+#: Most workers ``-n auto`` starts: each holds its own JAX and data (a world2023 Nash war
+#: takes ~3 GB), and JAX already spreads large arrays over every core.
+MAX_WORKERS = 2
+#: Fixture scopes whose tests must run in one worker (one work unit) to build the fixture once.
+SHARED_SCOPES = ("class", "module", "package")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core, at most :data:`MAX_WORKERS`; serial (0) on one core
+    and in a pytest started from inside a test (it inherits ``PYTEST_XDIST_WORKER``)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return 0
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    n = min(
+        MAX_WORKERS,
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+    )
+    return n if n > 1 else 0
+
+
+def shared_fixture_group(item: pytest.Item) -> str | None:
+    """The node whose tests share a class/module/package-scoped fixture of ``item`` (its
+    xdist group), or None when every fixture it uses is per test or per session."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:  # another pytest: group by file, as --dist loadfile would
+        return item.nodeid.split("::")[0]
+    scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs[-1:]} & set(
+        SHARED_SCOPES
+    )
+    if not scopes:
+        return None
+    path = item.nodeid.split("::")[0]
+    if scopes == {"class"} and item.cls is not None:
+        return f"{path}::{item.cls.__name__}"
+    if "package" in scopes:
+        return path.rsplit("/", 1)[0]
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests sharing an expensive fixture form one xdist work unit (``--dist loadgroup``);
+    in a worker the tests marked slow come first (stable order otherwise), so that the
+    scheduler hands out the long work units first and the two workers finish together."""
+    for item in items:
+        group = shared_fixture_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
