@@ -57,6 +57,7 @@ __all__ = [
     "check_solver",
     "clean",
     "default_cache_dir",
+    "repair_cache_folder",
     "enable_compile_cache",
     "err_console",
     "exit_code",
@@ -400,6 +401,7 @@ def enable_compile_cache(*, persistent: bool = True) -> None:
         # writes, so that concurrent blocs processes never read a half-written entry (a
         # truncated executable aborts the reading process)
         jax.config.update("jax_compilation_cache_max_size", CACHE_MAX_BYTES)
+        repair_cache_folder(Path(cache))
     except OSError:
         return
     # the solves as ahead-of-time exported programs: no tracing or lowering once kept
@@ -416,6 +418,29 @@ CACHE_MIN_COMPILE_SECONDS = 0.0
 CACHE_MAX_BYTES = 2 * 1024**3
 #: The sub-folder of the cache folder holding exported programs (:mod:`blocs.models.imls.aot`).
 EXPORTED_SUBFOLDER = "exported"
+
+
+def repair_cache_folder(folder: Path) -> int:
+    """Give every entry of a JAX compilation-cache folder its access-time file; the number
+    of entries repaired.
+
+    With a size cap JAX keeps a ``<key>-atime`` file beside each ``<key>-cache`` entry and
+    reads all of them before every write. An entry written without a cap (by a process
+    that set none, or killed between the two writes) has none, and from then on every
+    write fails (``FileNotFoundError``, turned into a warning): nothing new is kept and
+    every run compiles again. The missing files get the entry's modification time.
+    """
+    repaired = 0
+    for entry in folder.glob("*-cache"):
+        atime = entry.with_name(entry.name.removesuffix("-cache") + "-atime")
+        if atime.exists():
+            continue
+        try:
+            atime.write_bytes(entry.stat().st_mtime_ns.to_bytes(8, "little"))
+        except OSError:  # gone meanwhile, or read-only: JAX copes or warns
+            continue
+        repaired += 1
+    return repaired
 
 
 def default_cache_dir() -> Path:
