@@ -106,12 +106,20 @@ def _set_rate(pg, value: float) -> float:
     )
 
 
-def test_allied_front_in_the_browser_matches_blocs_run(page, served_app, tmp_path):
-    page.select_option("#preset", "allied-front")
-    page.wait_for_function(
+def _open_allied_front(pg) -> None:
+    """The scenario explorer on world2023's ``allied-front``, drawn: each test starts from it
+    whatever the tests before it left on the shared page (tests must not depend on order)."""
+    pg.click("#tab-scenario")
+    pg.select_option("#data", "world2023")
+    pg.select_option("#preset", "allied-front")
+    pg.wait_for_function(
         "() => document.querySelector('#description').textContent.includes('China mirrors')"
     )
-    page.wait_for_function(NEWEST_DRAWN, timeout=120_000)
+    pg.wait_for_function(NEWEST_DRAWN, timeout=120_000)
+
+
+def test_allied_front_in_the_browser_matches_blocs_run(page, served_app, tmp_path):
+    _open_allied_front(page)
     page.fill('[data-testid="rate-0"]', "35")
     page.wait_for_function(NEWEST_DRAWN, timeout=120_000)
     assert page.input_value('[aria-label="rate of tariff rule 1 (number)"]') == "35"
@@ -136,6 +144,7 @@ def test_allied_front_in_the_browser_matches_blocs_run(page, served_app, tmp_pat
 
 
 def test_bad_input_shows_the_library_message_next_to_the_control(page, tmp_path):
+    _open_allied_front(page)
     page.fill('[aria-label="rate of tariff rule 1 (number)"]', "-150")
     page.wait_for_function(
         "() => document.querySelector('[data-error-for=\"tariffs[0]\"]').textContent !== ''"
@@ -152,6 +161,7 @@ def test_bad_input_shows_the_library_message_next_to_the_control(page, tmp_path)
 
 def test_slider_to_map_latency_world2023(page, tmp_path):
     """Median time from a slider move to the map redrawn (warm, world2023, one sector)."""
+    _open_allied_front(page)
     times, server, own = [], [], []
     for rate in LATENCY_RATES:
         start = _set_rate(page, rate)
