@@ -460,11 +460,10 @@ def solve(
     else:
         p = calibrate(economy, model)
     st = Static(model.revenue, model.deficits, model.numeraire)
-    if x0 is not None and jnp.shape(x0) != jnp.shape(initial_unknowns(p)):
+    if x0 is not None and jnp.shape(x0) != (expected := jnp.shape(initial_unknowns(p))):
         raise InputError(
-            f"warm start x0 has shape {jnp.shape(x0)}, but this model has "
-            f"{jnp.shape(initial_unknowns(p))} unknowns: pass the unknowns of a solution "
-            "with the same data and options, or none"
+            f"warm start x0 has shape {jnp.shape(x0)}, but this model has {expected} "
+            "unknowns: pass the unknowns of a solution with the same data and options, or none"
         )
     start = time.perf_counter()
     sol, near = solve_with_continuation(p, policy, st, tol, max_steps, x0)
