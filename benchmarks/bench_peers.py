@@ -22,7 +22,8 @@ liberation-day`` (compile cache and exported programs warm, and with an empty ca
 a SciPy script that loads the same baseline from an ``.npz`` file, solves and prints the
 same table, with the floors of both (importing JAX; the script's imports alone). Whole
 processes keep their compiled modules (``.pyc``) as an installed package does, even when
-``PYTHONDONTWRITEBYTECODE`` is set (``--no-bytecode-cache``: compile them in every process).
+``PYTHONDONTWRITEBYTECODE`` is set (``--no-bytecode-cache``: blocs' modules are compiled in
+every process, from copies of the source trees without ``__pycache__``).
 Prints the load average with every block, medians, minima and the ratios.
 
 Run: python benchmarks/bench_peers.py [--repeats 10] [--process-repeats 5] [--before SRC]
@@ -34,6 +35,7 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -269,6 +271,14 @@ def bench_gegravity(repeats: int) -> None:
 def bench_process(repeats: int, before: Path | None, bytecode: bool = True) -> None:
     arrays, _ = baseline_arrays()
     with tempfile.TemporaryDirectory() as tmp:
+        src = SRC
+        if not bytecode:  # copies without compiled modules, never given any
+            src = Path(tmp) / "src-now"
+            shutil.copytree(SRC, src, ignore=shutil.ignore_patterns("__pycache__"))
+            if before is not None:
+                before = Path(shutil.copytree(
+                    before, Path(tmp) / "src-before", ignore=shutil.ignore_patterns("__pycache__")
+                ))  # fmt: skip
         npz = Path(tmp) / "liberation_day.npz"
         np.savez(npz, **arrays)
         script = Path(tmp) / "scipy_liberation_day.py"
@@ -280,7 +290,7 @@ def bench_process(repeats: int, before: Path | None, bytecode: bool = True) -> N
         # entry without its "-atime" file)
         env = {
             **os.environ,
-            "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
             "BLOCS_CACHE_DIR": str(Path(tmp) / "cache"),
         }
         # an installed package has its modules compiled (.pyc); with PYTHONDONTWRITEBYTECODE
@@ -291,7 +301,11 @@ def bench_process(repeats: int, before: Path | None, bytecode: bool = True) -> N
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         print(
             "\nwhole processes: "
-            + ("modules compiled once (.pyc kept)" if bytecode else "no .pyc written or read")
+            + (
+                "modules compiled once (.pyc kept)"
+                if bytecode
+                else "blocs compiled in every process"
+            )
         )
 
         def run(cmd: list[str], environ: dict[str, str] | None = None) -> Callable[[], float]:
@@ -324,7 +338,7 @@ def bench_process(repeats: int, before: Path | None, bytecode: bool = True) -> N
 
             return go
 
-        peers["blocs run liberation-day (empty cache)"] = empty_cache(SRC)
+        peers["blocs run liberation-day (empty cache)"] = empty_cache(src)
         if before is not None:
             peers["before: blocs run liberation-day (empty cache)"] = empty_cache(before)
         if before is not None:  # another source tree (e.g. the base commit), own cache
@@ -357,6 +371,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--process-repeats", type=int, default=5)
     ap.add_argument("--skip-process", action="store_true")
+    ap.add_argument("--skip-warm", action="store_true", help="whole processes only")
     ap.add_argument(
         "--before", type=Path, default=None, help="a src/ folder of another version to compare"
     )
@@ -371,8 +386,9 @@ def main() -> None:
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
         f"jax {jax.__version__}; {load()}"
     )
-    bench_warm(args.repeats)
-    bench_gegravity(args.repeats)
+    if not args.skip_warm:
+        bench_warm(args.repeats)
+        bench_gegravity(args.repeats)
     if not args.skip_process:
         bench_process(args.process_repeats, args.before, bytecode=not args.no_bytecode_cache)
 
