@@ -20,10 +20,13 @@ this process, first on the machine as it is and then with a CPU-bound busy loop 
 the benchmark in a second process. Then whole processes, interleaved: ``blocs run
 liberation-day`` (compile cache and exported programs warm, and with an empty cache) against
 a SciPy script that loads the same baseline from an ``.npz`` file, solves and prints the
-same table, with the floors of both (importing JAX; the script's imports alone). Prints the
-load average with every block, medians, minima and the ratios.
+same table, with the floors of both (importing JAX; the script's imports alone). Whole
+processes keep their compiled modules (``.pyc``) as an installed package does, even when
+``PYTHONDONTWRITEBYTECODE`` is set (``--no-bytecode-cache``: blocs' modules are compiled in
+every process, from copies of the source trees without ``__pycache__``).
+Prints the load average with every block, medians, minima and the ratios.
 
-Run: python benchmarks/bench_peers.py [--repeats 10] [--process-repeats 5]
+Run: python benchmarks/bench_peers.py [--repeats 10] [--process-repeats 5] [--before SRC]
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,25 +155,50 @@ def busy_loop() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
 
 
-def interleaved(peers: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
+def interleaved(
+    peers: dict[str, Callable[[], object]], repeats: int, cpu: dict[str, list[float]] | None = None
+) -> dict[str, list[float]]:
+    """Wall times of ``repeats`` interleaved calls; a peer returning a float (the CPU time
+    of its child process) has it collected in ``cpu``."""
     times: dict[str, list[float]] = {k: [] for k in peers}
     for _ in range(repeats):
         for name, fn in peers.items():
             start = time.perf_counter()
-            fn()
+            used = fn()
             times[name].append(time.perf_counter() - start)
+            if cpu is not None and isinstance(used, float):
+                cpu.setdefault(name, []).append(used)
     return times
 
 
-def report(title: str, times: dict[str, list[float]], reference: str, unit: str = "ms") -> None:
+def report(
+    title: str,
+    times: dict[str, list[float]],
+    reference: str,
+    unit: str = "ms",
+    cpu: dict[str, list[float]] | None = None,
+) -> None:
     scale = 1e3 if unit == "ms" else 1.0
     ref = statistics.median(times[reference])
+    cpu = cpu or {}
+    extra = " median CPU s (user+sys) |" if cpu else ""
     print(f"\n{title} ({load()})")
-    print(f"| {'peer':<44} | median {unit} | min {unit} | median ratio to {reference} |")
-    print(f"|{'-' * 46}|---:|---:|---:|")
+    print(f"| {'peer':<44} | median {unit} | min {unit} | median ratio to {reference} |{extra}")
+    print(f"|{'-' * 46}|---:|---:|---:|{'---:|' if cpu else ''}")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"| {name:<44} | {scale * med:.1f} | {scale * min(ts):.1f} | {med / ref:.2f}x |")
+        used = f" {statistics.median(cpu[name]):.2f} |" if name in cpu else (" |" if cpu else "")
+        print(
+            f"| {name:<44} | {scale * med:.1f} | {scale * min(ts):.1f} | {med / ref:.2f}x |{used}"
+        )
+
+
+def child_cpu(cmd: list[str], env: dict[str, str]) -> float:
+    """Run ``cmd`` to the end; the CPU time (user + system) it and its children used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 # ----------------------------------------------------------------------------------------
@@ -238,9 +268,17 @@ def bench_gegravity(repeats: int) -> None:
     print("\ngegravity: see benchmarks/bench_core.py for the side-by-side on its own sample")
 
 
-def bench_process(repeats: int, before: Path | None) -> None:
+def bench_process(repeats: int, before: Path | None, bytecode: bool = True) -> None:
     arrays, _ = baseline_arrays()
     with tempfile.TemporaryDirectory() as tmp:
+        src = SRC
+        if not bytecode:  # copies without compiled modules, never given any
+            src = Path(tmp) / "src-now"
+            shutil.copytree(SRC, src, ignore=shutil.ignore_patterns("__pycache__"))
+            if before is not None:
+                before = Path(shutil.copytree(
+                    before, Path(tmp) / "src-before", ignore=shutil.ignore_patterns("__pycache__")
+                ))  # fmt: skip
         npz = Path(tmp) / "liberation_day.npz"
         np.savez(npz, **arrays)
         script = Path(tmp) / "scipy_liberation_day.py"
@@ -252,13 +290,27 @@ def bench_process(repeats: int, before: Path | None) -> None:
         # entry without its "-atime" file)
         env = {
             **os.environ,
-            "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
             "BLOCS_CACHE_DIR": str(Path(tmp) / "cache"),
         }
+        # an installed package has its modules compiled (.pyc); with PYTHONDONTWRITEBYTECODE
+        # set, every process would compile blocs' ~70 modules from source again (about 0.1 s)
+        if bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        print(
+            "\nwhole processes: "
+            + (
+                "modules compiled once (.pyc kept)"
+                if bytecode
+                else "blocs compiled in every process"
+            )
+        )
 
-        def run(cmd: list[str], environ: dict[str, str] | None = None) -> Callable[[], None]:
-            def go() -> None:
-                subprocess.run(cmd, env=environ or env, check=True, capture_output=True)
+        def run(cmd: list[str], environ: dict[str, str] | None = None) -> Callable[[], float]:
+            def go() -> float:
+                return child_cpu(cmd, environ or env)
 
             return go
 
@@ -277,16 +329,16 @@ def bench_process(repeats: int, before: Path | None) -> None:
         }
         fresh = iter(range(10**6))
 
-        def empty_cache(src: Path) -> Callable[[], None]:
-            def go() -> None:
+        def empty_cache(src: Path) -> Callable[[], float]:
+            def go() -> float:
                 folder = Path(tmp) / f"empty-{next(fresh)}"
                 environ = {**env, "PYTHONPATH": str(src), "BLOCS_CACHE_DIR": str(folder)}
                 cmd = [sys.executable, "-m", "blocs.cli", "run", "liberation-day"]
-                subprocess.run(cmd, env=environ, check=True, capture_output=True)
+                return child_cpu(cmd, environ)
 
             return go
 
-        peers["blocs run liberation-day (empty cache)"] = empty_cache(SRC)
+        peers["blocs run liberation-day (empty cache)"] = empty_cache(src)
         if before is not None:
             peers["before: blocs run liberation-day (empty cache)"] = empty_cache(before)
         if before is not None:  # another source tree (e.g. the base commit), own cache
@@ -300,13 +352,17 @@ def bench_process(repeats: int, before: Path | None) -> None:
             peers["before: blocs run liberation-day (cache warm)"] = run(
                 [*cmd, "run", "liberation-day"], env_before
             )
-            peers["before: blocs run liberation-day (cache warm)"]()
-        peers["blocs run liberation-day (cache warm)"]()  # fill the compile cache
+        for name, go in peers.items():  # fill the compile cache and the .pyc files
+            if "empty cache" not in name:
+                go()
+        cpu: dict[str, list[float]] = {}
+        times = interleaved(peers, repeats, cpu)
         report(
             f"Whole process, {repeats} interleaved repeats, machine as it is",
-            interleaved(peers, repeats),
+            times,
             "SciPy script (npz baseline, root(hybr))",
             unit="s",
+            cpu=cpu,
         )
 
 
@@ -315,8 +371,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--process-repeats", type=int, default=5)
     ap.add_argument("--skip-process", action="store_true")
+    ap.add_argument("--skip-warm", action="store_true", help="whole processes only")
     ap.add_argument(
         "--before", type=Path, default=None, help="a src/ folder of another version to compare"
+    )
+    ap.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="whole processes with PYTHONDONTWRITEBYTECODE=1 (compile blocs' modules each time)",
     )
     args = ap.parse_args()
     print(
@@ -324,10 +386,11 @@ def main() -> None:
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
         f"jax {jax.__version__}; {load()}"
     )
-    bench_warm(args.repeats)
-    bench_gegravity(args.repeats)
+    if not args.skip_warm:
+        bench_warm(args.repeats)
+        bench_gegravity(args.repeats)
     if not args.skip_process:
-        bench_process(args.process_repeats, args.before)
+        bench_process(args.process_repeats, args.before, bytecode=not args.no_bytecode_cache)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 import blocs
+import blocs.results
+import blocs.scenario
 from blocs.errors import InputError
+from blocs.models import caliendo_parro
 from blocs.results import COUNTRY_COLUMNS, country_table, group_summary, weighted_mean
 
 TABLE = pd.DataFrame(
@@ -52,3 +55,13 @@ def test_country_table_is_the_model_table():
     usa = table.set_index("iso3").loc["USA"]
     assert usa["welfare_pct"] == pytest.approx(1.13, abs=0.005)  # IMLS (2025) Table 1 case 1
     np.testing.assert_allclose(table["expenditure"].sum(), float(np.asarray(eco.E).sum()))
+
+
+def test_names_kept_without_importing_the_multisector_model():
+    """``blocs.results`` and ``blocs.scenario`` name the multi-sector model's columns and
+    options without importing it (issue 13); they are the model's own."""
+    assert blocs.results.MULTISECTOR_COLUMNS is caliendo_parro.MULTISECTOR_COLUMNS
+    assert blocs.results.SECTOR_COLUMNS is caliendo_parro.SECTOR_COLUMNS
+    assert blocs.scenario.MultiSectorOptions is caliendo_parro.CaliendoParro
+    with pytest.raises(AttributeError):
+        _ = blocs.scenario.NoSuchName

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from blocs.errors import InputError
-from blocs.models.caliendo_parro import MULTISECTOR_COLUMNS, SECTOR_COLUMNS
+from blocs.models.columns import MULTISECTOR_COLUMNS, SECTOR_COLUMNS
 from blocs.models.imls import COUNTRY_COLUMNS
 from blocs.models.registry import model_for
 

@@ -110,12 +110,15 @@ def _run_modules(cache: Path, *args: str) -> tuple[set[str], str]:
 
 def test_run_imports_no_pandas_and_keeps_its_solve(tmp_path):
     """A plain ``blocs run`` (issue 13): no pandas, no SciPy optimizers, not even the rest of
-    ``scipy.linalg``; its solve is kept as an exported program, and the next run, from that
+    ``scipy.linalg``, no rich, no multi-sector model; its solve is kept as an exported program, and the next run, from that
     program, prints the same table."""
     cache = tmp_path / "cache"
     mods, first = _run_modules(cache, "liberation-day", "--countries", "USA,CHN,non-US")
     heavy = {"pandas", "scipy.optimize", "scipy.linalg", "matplotlib", "dask", "pyfixest"}
     assert not heavy & mods
+    # printed without rich (stdout is not a terminal), the multi-sector model not imported
+    assert not {m for m in mods if m == "rich" or m.startswith("rich.")}
+    assert "blocs.models.caliendo_parro" not in mods
     assert "scipy.linalg.cython_lapack" in mods  # what JAX's LU calls
     assert len(list((cache / "exported").glob("imls_solve-*.jaxexport"))) == 1
     _, second = _run_modules(cache, "liberation-day", "--countries", "USA,CHN,non-US")

@@ -29,6 +29,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
+from blocs.cli.jax_import import import_jax
 from blocs.cli.lapack import load_lapack
 
 __all__ = ["COMMANDS", "COMMAND_MODULES", "LazyCommands", "app", "load_command", "main"]
@@ -86,9 +87,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def load_command(name: str) -> Any:
-    """The command function ``name`` (imports its module; SciPy's LAPACK wrappers first,
-    without the rest of ``scipy.linalg``: :mod:`blocs.cli.lapack`)."""
+    """The command function ``name`` (imports its module; first SciPy's LAPACK wrappers
+    without the rest of ``scipy.linalg``, :mod:`blocs.cli.lapack`, then JAX without its scan
+    of every installed package's metadata, :mod:`blocs.cli.jax_import`)."""
     load_lapack()
+    import_jax()
     return importlib.import_module(COMMANDS[name][0]).COMMANDS[name]
 
 

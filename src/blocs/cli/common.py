@@ -22,16 +22,14 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import jax
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from blocs.cli.plain import MAX_WIDTH, Justify, plain_line, plain_stream, table_lines
 from blocs.errors import BlocsError, ConvergenceError, InputError, closest
 from blocs.io import check_dir, check_folder
 from blocs.models.imls.aot import use_exported_programs
@@ -39,6 +37,11 @@ from blocs.models.registry import get_model
 from blocs.scenario import Scenario, load_scenario
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 from blocs.solvers.threads import limit_blas_threads_for_process
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 __all__ = [
     "CACHE_MIN_COMPILE_SECONDS",
@@ -72,9 +75,11 @@ __all__ = [
     "parse_sets",
     "parse_value",
     "print_error",
+    "print_rows",
     "print_table",
     "report_written",
     "say",
+    "status",
     "text",
     "with_overrides",
 ]
@@ -87,20 +92,36 @@ EXIT_NO_CONVERGENCE = 3
 MAX_TOL = 1e-4
 
 #: Console width when stdout is not a terminal: wide enough that nothing is cut or wrapped.
-FULL_WIDTH = 100_000
+FULL_WIDTH = MAX_WIDTH
 
 # ----------------------------------------------------------------------------------------
 # Consoles and user text
+#
+# rich is imported on first use (issue 13, item 2): when stdout is not a terminal, lines
+# (:func:`say`, :func:`note`) and simple tables (:func:`print_rows`) are written as rich
+# would write them, without it (:mod:`blocs.cli.plain`).
 
 
 def out_console() -> Console:
     """A console on stdout: the terminal's width, or unlimited when not a terminal."""
+    from rich.console import Console
+
     return Console(width=None if _isatty(sys.stdout) else FULL_WIDTH)
 
 
 def err_console() -> Console:
     """A console on stderr (progress, "wrote ...", errors)."""
+    from rich.console import Console
+
     return Console(stderr=True, width=None if _isatty(sys.stderr) else FULL_WIDTH)
+
+
+def status(message: Any) -> AbstractContextManager[Any]:
+    """A spinner with ``message`` (user text) on stderr while a block runs; nothing when
+    stderr is not a terminal (rich's spinner then prints nothing either)."""
+    if plain_stream(sys.stderr):
+        return nullcontext()
+    return err_console().status(text(message), spinner="dots")
 
 
 def _isatty(stream: Any) -> bool:
@@ -132,6 +153,8 @@ def clean(value: Any) -> str:
 
 def text(value: Any, style: str = "") -> Text:
     """User text as data: printed literally (no rich markup), control sequences stripped."""
+    from rich.text import Text
+
     return Text(clean(value), style=style)
 
 
@@ -155,12 +178,11 @@ def fmt_number(v: Any, digits: int = 2, *, signed: bool = False, sci: bool = Fal
     return f"{x:+.{digits}{kind}}" if signed else f"{x:.{digits}{kind}}"
 
 
-Justify = Literal["left", "center", "right"]
-
-
 def new_table(columns: Iterable[str | tuple[str, Justify]], *, first_bold: bool = True) -> Table:
     """A table with these column heads (``(head, "right")`` for numbers); no title (titles
     are printed by :func:`print_table` above the table, so they never wrap to its width)."""
+    from rich.table import Table
+
     table = Table()
     for k, col in enumerate(columns):
         head, justify = col if isinstance(col, tuple) else (col, "left")
@@ -176,8 +198,32 @@ def print_table(title: Any, table: Table, console: Console | None = None) -> Non
     console.print(table)
 
 
+def print_rows(
+    title: Any, columns: Sequence[str | tuple[str, Justify]], rows: Iterable[Sequence[Any]]
+) -> None:
+    """:func:`print_table` of ``new_table(columns)`` with these rows of user text (each cell
+    printed literally); written without rich when stdout is not a terminal and the cells
+    are plain (:func:`blocs.cli.plain.table_lines`), the same characters either way."""
+    heads: list[tuple[str, Justify]] = [(c, "left") if isinstance(c, str) else c for c in columns]
+    cells = [[clean(v) for v in row] for row in rows]
+    heading = clean(title)
+    if plain_stream(sys.stdout) and plain_line(heading):
+        lines = table_lines([(clean(head), justify) for head, justify in heads], cells)
+        if lines is not None:
+            sys.stdout.write("".join(f"{line}\n" for line in (heading, *lines)))
+            return
+    table = new_table(heads)
+    for row in cells:
+        table.add_row(*(text(v) for v in row))
+    print_table(title, table)
+
+
 def say(message: Any, style: str = "") -> None:
     """A line of output on stdout, printed literally (user text allowed)."""
+    line = clean(message)
+    if plain_stream(sys.stdout) and plain_line(line):
+        sys.stdout.write(f"{line}\n")
+        return
     out_console().print(text(message, style), highlight=False)
 
 
@@ -203,6 +249,8 @@ def exit_code(exc: BaseException) -> int:
 
 def print_error(message: Any, *, code: int = EXIT_BAD_INPUT) -> None:
     """``error: message`` (``no convergence:`` for code 3) on stderr, literally, unwrapped."""
+    from rich.text import Text
+
     kind = "no convergence" if code == EXIT_NO_CONVERGENCE else "error"
     line = Text.assemble((f"{kind}: ", "bold red"), text(message))
     err_console().print(line, soft_wrap=True, highlight=False)

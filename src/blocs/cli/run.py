@@ -27,7 +27,6 @@ from blocs.cli.common import (
     check_solver,
     clean,
     enable_compile_cache,
-    err_console,
     fmt_number,
     handle_errors,
     load,
@@ -35,8 +34,10 @@ from blocs.cli.common import (
     note,
     parse_rows,
     parse_sets,
+    print_rows,
     print_table,
     report_written,
+    status,
     text,
 )
 from blocs.data import load_dataset
@@ -156,12 +157,14 @@ def _print_run(result: Solved, summary: Summary, fmt: Format, weights: str) -> N
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     sc = result.scenario.scenario
-    table = new_table(["", *((titles[c], "right") for c in cols)])
-    for k, name in enumerate(summary.rows):
-        table.add_row(
-            text(_label(name, summary.members[k])), *[fmt_number(v[k]) for v in cols.values()]
-        )
-    print_table(f"{sc.name}: {sc.description}" if sc.description else sc.name, table)
+    print_rows(
+        f"{sc.name}: {sc.description}" if sc.description else sc.name,
+        ["", *((titles[c], "right") for c in cols)],
+        (
+            [_label(name, summary.members[k]), *(fmt_number(v[k]) for v in cols.values())]
+            for k, name in enumerate(summary.rows)
+        ),
+    )
     s = result.manifest["solver"]
     for line in result.notes:  # rates applied by requests, outcomes not defined
         note(line)
@@ -206,12 +209,14 @@ def _print_wide(
         payload = {"column": column, "rows": _json_rows(summary.rows, wide)}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    table = new_table(["", *((str(name), "right") for name in wide)])
-    for k, row in enumerate(summary.rows):
-        table.add_row(
-            text(_label(row, summary.members[k])), *[fmt_number(v[k]) for v in wide.values()]
-        )
-    print_table(f"{title} — {column} (% change)", table)
+    print_rows(
+        f"{title} — {column} (% change)",
+        ["", *((str(name), "right") for name in wide)],
+        (
+            [_label(row, summary.members[k]), *(fmt_number(v[k]) for v in wide.values())]
+            for k, row in enumerate(summary.rows)
+        ),
+    )
 
 
 def run(
@@ -245,7 +250,7 @@ def run(
         check_outputs(out=out, report=report)
         sc = load(scenario, parse_sets(set_))
         check_column(column, sc)
-        with err_console().status(text(f"solving {sc.name} ..."), spinner="dots"):
+        with status(f"solving {sc.name} ..."):
             runs = run_variants(sc, tol=tol, max_steps=max_steps)
         result = runs[0]
         rows = parse_rows(countries) or default_rows(result.economy)
@@ -289,7 +294,7 @@ def compare(
         scenarios = [load(a, overrides), load(b, overrides)]
         for sc in scenarios:
             check_column(column, sc)
-        with err_console().status("solving ...", spinner="dots"):
+        with status("solving ..."):
             runs = [run_scenario(sc, tol=tol, max_steps=max_steps) for sc in scenarios]
         title = f"{runs[0].scenario.name} vs {runs[1].scenario.name}"
         rows = parse_rows(countries) or default_rows(runs[0].economy)

@@ -25,6 +25,9 @@ program's operations and :func:`resolve`, which applies them with a model's para
 The guide with runnable examples is ``docs/scenarios.md``.
 """
 
+from typing import Any
+
+from blocs.scenario import schema
 from blocs.scenario.compile import compile_policy, compile_scenario
 from blocs.scenario.economy import economy_for
 from blocs.scenario.groups import (
@@ -52,7 +55,6 @@ from blocs.scenario.schema import (
     SPECIAL_RATES,
     Agreement,
     DataSpec,
-    MultiSectorOptions,
     Retaliation,
     RetaliationInForce,
     Scenario,
@@ -106,3 +108,10 @@ __all__ = [
     "row_members",
     "us_tariffs_2025",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``MultiSectorOptions`` (:mod:`blocs.scenario.schema`), looked up on first use."""
+    if name == "MultiSectorOptions":
+        return schema.MultiSectorOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,12 +35,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from blocs.data.us_tariffs import latest_date
 from blocs.errors import ScenarioError, closest
-from blocs.models.caliendo_parro import CaliendoParro
 from blocs.models.registry import MODELS, get_model
 from blocs.scenario.estimates import EstimateRef, PartialEffectValue, estimated_effects
 
-#: The multi-sector model's options under their former name.
-MultiSectorOptions = CaliendoParro
+
+def __getattr__(name: str) -> Any:
+    """``MultiSectorOptions``: the multi-sector model's options class under its former name,
+    from the registry on first use (a one-sector run never imports that model)."""
+    if name == "MultiSectorOptions":
+        return get_model("caliendo_parro").Options
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DATA_MODELS",
@@ -52,7 +57,6 @@ __all__ = [
     "Agreement",
     "DataSpec",
     "EstimateRef",
-    "MultiSectorOptions",
     "Retaliation",
     "RetaliationInForce",
     "Scenario",

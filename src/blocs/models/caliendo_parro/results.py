@@ -26,6 +26,7 @@ from blocs.models.caliendo_parro.equations import (
     trade_shares,
 )
 from blocs.models.caliendo_parro.inner import Inner
+from blocs.models.columns import MULTISECTOR_COLUMNS, SECTOR_COLUMNS
 from blocs.solvers import Status
 
 __all__ = [
@@ -39,11 +40,6 @@ __all__ = [
 ]
 
 Array = jax.Array
-
-#: Extra country columns of the multi-sector model (docs/models.md §2).
-MULTISECTOR_COLUMNS = ("tot_pct", "vot_pct", "welfare_linear_pct", "real_wage_pct")
-#: Columns of the country-sector table.
-SECTOR_COLUMNS = ("iso3", "sector", "output_pct", "exports_pct", "imports_pct", "price_pct")
 
 
 class MultiSectorEquilibrium(NamedTuple):
