@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from blocs.solvers import Status, broyden, refine
+from blocs.solvers.broyden import BLOCK
 
 
 def _system(x, a):
@@ -40,6 +41,38 @@ def test_known_root():
     # the updated estimate is close to the inverse Jacobian at the root
     J = jax.jacfwd(_system)(res.x, 1.0)
     assert float(jnp.max(jnp.abs(H @ J - jnp.eye(3)))) < 0.1
+
+
+def _dense_broyden(fn, x, H, steps):
+    """Broyden's update written out densely (``H`` rewritten every step)."""
+    f = fn(x)
+    for _ in range(steps):
+        dx = -H @ f
+        x = x + dx
+        f_new = fn(x)
+        Hdf = H @ (f_new - f)
+        H = H + jnp.outer(dx - Hdf, dx @ H) / (dx @ Hdf)
+        f = f_new
+    return x, H
+
+
+def test_low_rank_updates_equal_the_dense_iteration():
+    """Across two blocks of kept-apart updates, the iterates and the final estimate are
+    those of the dense rank-one iteration (to rounding)."""
+    A = jnp.asarray(np.eye(6) * 3.0 + 0.8 * np.random.default_rng(1).normal(size=(6, 6)))
+
+    def fn(x, _=None):
+        return A @ x + 0.3 * jnp.sin(3.0 * x) - 1.0
+
+    x0 = jnp.full(6, 2.0)
+    H0 = jnp.eye(6) / 3.0  # a poor estimate: many steps
+    res, H = broyden(fn, x0, None, H0=H0, tol=1e-6, max_steps=100)
+    steps = int(res.iterations)
+    assert BLOCK < steps < 2 * BLOCK and bool(res.converged)
+    x_ref, H_ref = _dense_broyden(fn, x0, H0, steps)
+    np.testing.assert_allclose(res.x, x_ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(H, H_ref, rtol=0, atol=1e-10 * float(jnp.max(jnp.abs(H_ref))))
+    assert float(jnp.max(jnp.abs(fn(x_ref)))) <= 1e-6  # the reference converged there too
 
 
 def test_step_limit_and_nonfinite_statuses():

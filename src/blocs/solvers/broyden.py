@@ -32,12 +32,17 @@ import jax.numpy as jnp
 from blocs.solvers.defaults import DEFAULT_MAX_STEPS, DEFAULT_TOL
 from blocs.solvers.result import SolverResult, status_code
 
-__all__ = ["LINEAR_STEPS", "LINEAR_STOP", "broyden", "refine"]
+__all__ = ["BLOCK", "LINEAR_STEPS", "LINEAR_STOP", "broyden", "refine"]
 
 #: Relative residual at which :func:`refine` stops by default.
 LINEAR_STOP = 1e-14
 #: Most refinement steps of :func:`refine` by default.
 LINEAR_STEPS = 60
+#: Rank-one updates :func:`broyden` keeps apart (``H + U' V``, ``U``, ``V`` of shape
+#: (BLOCK, m)) before it adds them to its dense estimate: each step then reads ``H`` twice
+#: (``H f``, ``H' dx``) instead of rewriting it (in a vmapped batch the dense update, and
+#: the selection of finished lanes, moved the whole (B, m, m) array several times a step).
+BLOCK = 8
 
 
 def _inf_norm(f: jax.Array) -> jax.Array:
@@ -57,8 +62,10 @@ def broyden(
     """Solve ``fn(x, args) = 0`` by Broyden's ("good") method on the inverse Jacobian.
 
     ``x <- x - H f(x)``; ``H`` is updated after each step so that it maps the last change
-    of ``f`` to the last step (Sherman-Morrison). It stops when ``max|f| <= tol``, after
-    ``max_steps`` steps, or when ``f`` is not finite.
+    of ``f`` to the last step (Sherman-Morrison), ``H <- H + u v'`` with
+    ``u = (dx - H df) / (dx' H df)``, ``v = H' dx``; the updates are kept as low-rank
+    factors for up to :data:`BLOCK` steps and then added to ``H``. It stops when
+    ``max|f| <= tol``, after ``max_steps`` steps, or when ``f`` is not finite.
 
     Args:
         fn: scaled residual ``(x, args) -> r``, ``r.shape == x.shape == (m,)``.
@@ -76,23 +83,44 @@ def broyden(
     def F(x: jax.Array) -> jax.Array:
         return fn(x, args)
 
-    def cond(s: tuple) -> jax.Array:
-        _, f, _, k = s
+    def going(f: jax.Array, k: jax.Array) -> jax.Array:
         r = jnp.max(jnp.abs(f))
         return (r > tol) & (k < max_steps) & jnp.isfinite(r)
 
-    def body(s: tuple) -> tuple:
+    def block(s: tuple) -> tuple:
+        """Up to ``BLOCK`` steps with ``H_i = H + U' V`` (the rank-one updates kept apart:
+        two products with ``H`` per step, ``H`` itself is not rewritten), then ``H_i``."""
         x, f, H, k = s
-        dx = -H @ f
-        x_new = x + dx
-        f_new = F(x_new)
-        Hdf = H @ (f_new - f)
-        denom = dx @ Hdf
-        safe = jnp.where(jnp.abs(denom) > 0, denom, 1.0)
-        H = H + jnp.outer(dx - Hdf, dx @ H) / safe
-        return x_new, f_new, H, k + 1
+        U = jnp.zeros((BLOCK, x.shape[0]), dtype=H.dtype)
+        slots = jnp.arange(BLOCK)
 
-    x, f, H, k = jax.lax.while_loop(cond, body, (x0, F(x0), H0, jnp.asarray(0)))
+        def cond(t: tuple) -> jax.Array:
+            _, f, _, _, _, i, k = t
+            return going(f, k) & (i < BLOCK)
+
+        def body(t: tuple) -> tuple:
+            x, f, Hf, U, V, i, k = t  # Hf = H_i f
+            dx = -Hf
+            x_new = x + dx
+            f_new = F(x_new)
+            Hf_new = H @ f_new + U.T @ (V @ f_new)  # H_i f_new
+            Hdf = Hf_new - Hf
+            denom = dx @ Hdf
+            safe = jnp.where(jnp.abs(denom) > 0, denom, 1.0)
+            u = (dx - Hdf) / safe
+            v = dx @ H + (U @ dx) @ V  # H_i' dx
+            here = (slots == i)[:, None]
+            U, V = jnp.where(here, u, U), jnp.where(here, v, V)
+            # H_{i+1} = H_i + u v': its product with f_new from the one above
+            return x_new, f_new, Hf_new + u * (v @ f_new), U, V, i + 1, k + 1
+
+        t = (x, f, H @ f, U, U, jnp.asarray(0), k)
+        x, f, _, U, V, _, k = jax.lax.while_loop(cond, body, t)
+        return x, f, H + U.T @ V, k
+
+    x, f, H, k = jax.lax.while_loop(
+        lambda s: going(s[1], s[3]), block, (x0, F(x0), H0, jnp.asarray(0))
+    )
     r = _inf_norm(f)
     status = status_code(r, tol, jnp.asarray(False))
     return SolverResult(x=x, status=status, iterations=k.astype(jnp.int32), max_residual=r), H
