@@ -69,6 +69,8 @@ class Timing:
 def run(args: tuple[str, ...], cache: Path) -> Timing:
     """One whole process: ``python -m blocs.cli ARGS`` with ``cache`` as its cache folder."""
     env = dict(os.environ, BLOCS_CACHE_DIR=str(cache))
+    # as an installed package runs: modules compiled to .pyc once, not on every start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(
