@@ -8,6 +8,11 @@
    (gegravity's modelled baseline trade) with E/Y fixed; reported: time per counterfactual,
    the largest market-clearing residual of each solution (|sales - output| / output), and the
    welfare change of CAN and JPN in each.
+3. The Newton step's Jacobian of the Liberation-Day solve: in closed form
+   (``blocs.models.imls.jacobian``, the model's solve) against forward mode (``jax.jacfwd``
+   through the trade kernels): XLA compile time (wall and CPU), the compiled program's
+   fusions (XLA's compile time grows with them), warm solve time (interleaved), iterations
+   and the largest difference of the two roots (issue 13, item 2).
 
 Run: python benchmarks/bench_core.py [--repeats 20] [--shared ../shared]
 """
@@ -15,6 +20,7 @@ Run: python benchmarks/bench_core.py [--repeats 20] [--shared ../shared]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -28,6 +34,8 @@ from rich.table import Table
 
 import blocs
 from blocs.models import imls
+from blocs.models.imls.jacobian import residual_and_jacobian
+from blocs.solvers import newton
 
 console = Console()
 
@@ -79,6 +87,51 @@ def bench_liberation_day(repeats: int) -> None:
         "targets: <= 50 ms warm per solve; residual <= 1e-10. The paper's own code "
         "takes about 25 s per scenario.\n"
     )
+
+
+def bench_jacobian(repeats: int) -> None:
+    eco = blocs.load_world2023()
+    model = imls.IMLS()
+    p = imls.calibrate(eco, model)
+    policy = imls.Policy(
+        t=jnp.asarray(blocs.liberation_day_tariffs(eco)), d_hat=jnp.ones((eco.n, eco.n))
+    )
+    st = imls.Static(model.revenue, model.deficits, model.numeraire)
+    x0 = jnp.zeros(2 * eco.n)
+    ways = {"closed form": residual_and_jacobian, "forward mode (jax.jacfwd)": None}
+    compiled, rows = {}, {}
+    for name, jac in ways.items():
+
+        def solve(p, policy, jac=jac):
+            return newton(imls.residual, x0, (p, policy, st), tol=1e-12, max_steps=60, jacobian=jac)
+
+        lowered = jax.jit(solve).lower(p, policy)
+        wall, cpu = time.perf_counter(), time.process_time()
+        compiled[name] = lowered.compile()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        fusions = compiled[name].as_text().count(" fusion(")
+        rows[name] = [f"{wall:.2f}", f"{cpu:.2f}", str(fusions)]
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    results = {}
+    for _ in range(repeats):
+        for name, fn in compiled.items():
+            start = time.perf_counter()
+            results[name] = jax.block_until_ready(fn(p, policy))
+            times[name].append(time.perf_counter() - start)
+    table = Table(
+        title=f"Newton's Jacobian, Liberation Day ({2 * eco.n} unknowns; load "
+        f"{os.getloadavg()[0]:.1f})",
+        title_justify="left",
+    )
+    for c in ("Jacobian", "compile s", "compile CPU s", "fusions", "warm median ms", "iterations"):
+        table.add_column(c, justify="right" if c != "Jacobian" else "left")
+    for name in ways:
+        res = results[name]
+        ms = 1000 * statistics.median(times[name])
+        table.add_row(name, *rows[name], f"{ms:.1f}", str(int(res.iterations)))
+    console.print(table)
+    a, b = (np.asarray(r.x) for r in results.values())
+    console.print(f"largest difference of the roots (log hats): {np.max(np.abs(a - b)):.1e}\n")
 
 
 def _gegravity_model(sample: Path):
@@ -235,6 +288,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     bench_liberation_day(args.repeats)
+    bench_jacobian(args.repeats)
     bench_gegravity(args.shared, args.repeats)
 
 

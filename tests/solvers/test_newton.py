@@ -113,6 +113,50 @@ def test_damped_steps_match_a_step_by_step_recomputation():
     assert int(res.status) == Status.CONVERGED
     assert int(res.iterations) == k_ref
     np.testing.assert_allclose(res.x, x_ref, rtol=1e-13)
+    # with the Jacobian supplied (one evaluation per trial point): the same steps
+    res = newton(fn, jnp.asarray(x0), jnp.asarray(a), jacobian=_with_jacobian(fn))
+    assert int(res.status) == Status.CONVERGED
+    assert int(res.iterations) == k_ref
+    np.testing.assert_allclose(res.x, x_ref, rtol=1e-13)
+
+
+def _with_jacobian(fn):
+    """``(x, args) -> (fn(x, args), dfn/dx)`` (reverse mode: another method than newton's)."""
+    return lambda x, args: (fn(x, args), jax.jacrev(fn)(x, args))
+
+
+@pytest.mark.parametrize("jacobian", [None, _with_jacobian(_square_root)])
+def test_statuses_are_the_same_with_a_supplied_jacobian(jacobian):
+    res = newton(_square_root, jnp.array([100.0]), jnp.array([2.0]), max_steps=2, jacobian=jacobian)
+    assert int(res.status) == Status.MAX_STEPS and int(res.iterations) == 2
+    grow = _with_jacobian(lambda x, a: x**2 + a) if jacobian else None
+    res = newton(lambda x, a: x**2 + a, jnp.array([0.0]), jnp.array([1.0]), jacobian=grow)
+    assert int(res.status) == Status.STALLED
+    log = _with_jacobian(lambda x, a: jnp.log(x) - a) if jacobian else None
+    res = newton(lambda x, a: jnp.log(x) - a, jnp.array([-1.0]), jnp.array([0.0]), jacobian=log)
+    assert int(res.status) == Status.NONFINITE
+    x0 = jnp.array([1.0, 5.0])
+    res = newton(_square_root, x0, jnp.array([2.0, 9.0]), max_steps=0, jacobian=jacobian)
+    assert int(res.iterations) == 0 and int(res.status) == Status.MAX_STEPS
+    assert float(res.max_residual) == 16.0
+    x0 = jnp.array([3.0, 2.0])
+    res = newton(_square_root, x0, jnp.array([9.0, 4.0]), jacobian=jacobian)
+    assert int(res.iterations) == 0 and int(res.status) == Status.CONVERGED
+    np.testing.assert_array_equal(res.x, x0)
+
+
+def test_a_supplied_jacobian_keeps_batches_and_derivatives():
+    a = jnp.array([2.0, 9.0, 1e6])
+    jac = _with_jacobian(_square_root)
+    res = jax.vmap(lambda ai: newton(_square_root, jnp.array([1.0]), ai[None], jacobian=jac))(a)
+    np.testing.assert_allclose(res.x[:, 0], np.sqrt(a), rtol=1e-13)
+    alone = [int(newton(_square_root, jnp.array([1.0]), ai[None]).iterations) for ai in a]
+    np.testing.assert_array_equal(np.asarray(res.iterations), alone)
+
+    def root(a):
+        return newton(_square_root, jnp.array([1.0]), a[None], jacobian=jac).x[0]
+
+    assert float(jax.grad(root)(2.0)) == pytest.approx(0.5 / np.sqrt(2.0), rel=1e-12)
 
 
 def test_a_start_at_the_root_takes_no_step():

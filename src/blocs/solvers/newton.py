@@ -47,7 +47,10 @@ def _value_and_jacobian(
 
 
 def _iterate(
-    F: Callable[[jax.Array], jax.Array], x0: jax.Array, tol: float, max_steps: int
+    F: Callable[[jax.Array], jax.Array],
+    x0: jax.Array,
+    tol: float,
+    max_steps: int,
 ) -> tuple[jax.Array, tuple[jax.Array, jax.Array, jax.Array]]:
     """Damped Newton iterations; returns (x, (iterations, max_residual, stalled)).
 
@@ -100,6 +103,70 @@ def _iterate(
     return x, (k.astype(x.dtype), _inf_norm(f), stalled.astype(x.dtype))
 
 
+def _iterate_joint(
+    value_and_jacobian: Callable[[jax.Array], tuple[jax.Array, jax.Array]],
+    x0: jax.Array,
+    tol: float,
+    max_steps: int,
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array, jax.Array]]:
+    """The iterations of :func:`_iterate` when the residual comes with its Jacobian
+    (``value_and_jacobian``: ``x -> (F(x), dF/dx)``, closed form): the same trial points,
+    steps and stopping rules, in one loop that evaluates ``(F, dF/dx)`` once per pass.
+
+    Each pass evaluates the next trial point (the start ``x0`` on the first pass, then
+    ``x + alpha dx`` with ``alpha = 1, 1/2, ...``); an accepted point keeps its Jacobian
+    for the next Newton direction. The compiled program holds the residual and its
+    Jacobian once (issue 13: XLA's compile time grows with the program), at the price
+    of a Jacobian at every trial point (cheap in closed form).
+    """
+
+    # state: x, f, J, r = ||f||_inf, n0 = ||f||_2 (at the accepted x), dx, alpha, j
+    # (halvings), k (steps), stalled, searching (a direction is being tried), started
+    def cond(s: tuple) -> jax.Array:
+        return ~s[-1] | s[-2]
+
+    def body(s: tuple) -> tuple:
+        x, f, J, r, n0, dx, alpha, j, k, stalled, searching, started = s
+        y = jnp.where(started, x + alpha * dx, x)
+        fy, Jy = value_and_jacobian(y)
+        r_y, n_y = _norms(fy)
+        ok = n_y <= (1.0 - _ARMIJO * alpha) * n0
+        # the line search ends on a decrease or after _MAX_HALVINGS halvings; it stalls
+        # when the last trial does not decrease ||F|| at all
+        done = ok | (j >= _MAX_HALVINGS)
+        stalled = searching & done & ~ok & ~(n_y < n0)
+        accept = ~started | (searching & done & ~stalled)
+        x, f, J = jnp.where(accept, y, x), jnp.where(accept, fy, f), jnp.where(accept, Jy, J)
+        r, n0 = jnp.where(accept, r_y, r), jnp.where(accept, n_y, n0)
+        k = k + (started & accept).astype(k.dtype)
+        # the next direction, from an accepted point
+        step = (r > tol) & (k < max_steps) & jnp.isfinite(r)
+        new_dx = jnp.linalg.solve(J, -f)
+        dx = jnp.where(accept, jnp.where(jnp.isfinite(new_dx), new_dx, 0.0), dx)
+        alpha = jnp.where(accept, 1.0, 0.5 * alpha)
+        j = jnp.where(accept, 0, j + 1)
+        searching = jnp.where(accept, step, searching & ~done)
+        return x, f, J, r, n0, dx, alpha, j, k, stalled, searching, jnp.asarray(True)
+
+    zero, one, no = jnp.zeros_like(x0), jnp.asarray(1.0, x0.dtype), jnp.asarray(False)
+    J0 = jnp.zeros((x0.shape[0],) * 2, x0.dtype)
+    i0 = jnp.asarray(0)
+    start = (x0, zero, J0, one, one, zero, one, i0, i0, no, no, no)
+    x, _, _, r, _, _, _, _, k, stalled, _, _ = jax.lax.while_loop(cond, body, start)
+    return x, (k.astype(x.dtype), r, stalled.astype(x.dtype))
+
+
+def _norms(f: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(_inf_norm(f), _two_norm(f))`` with one finiteness test."""
+    finite = jnp.all(jnp.isfinite(f))
+    inf = jnp.asarray(jnp.inf, f.dtype)
+    return jnp.where(finite, jnp.max(jnp.abs(f)), inf), jnp.where(finite, jnp.linalg.norm(f), inf)
+
+
+def _stop_gradient(leaf: Any) -> Any:
+    return jax.lax.stop_gradient(leaf) if isinstance(leaf, jax.Array) else leaf
+
+
 def _dense_solve(matvec: Callable[[jax.Array], jax.Array], b: jax.Array) -> jax.Array:
     """Solve ``A x = b`` for the linear map ``matvec`` by materialising ``A`` (LU)."""
     return jnp.linalg.solve(jax.jacfwd(matvec)(b), b)
@@ -112,6 +179,7 @@ def newton(
     *,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
+    jacobian: Callable[[jax.Array, Any], tuple[jax.Array, jax.Array]] | None = None,
 ) -> SolverResult:
     """Solve ``fn(x, args) = 0`` by damped Newton with an exact Jacobian.
 
@@ -121,6 +189,10 @@ def newton(
         args: a PyTree of parameters; the root is differentiable with respect to it.
         tol: convergence tolerance on ``max(abs(r))``.
         max_steps: maximum number of Newton steps.
+        jacobian: optional ``(x, args) -> (fn(x, args), dfn/dx)``, shapes (m,) and (m, m):
+            the residual and its Jacobian in closed form, used by the Newton steps instead
+            of ``m`` forward-mode passes through ``fn`` (it must agree with them). The
+            derivatives of the root still come from ``fn`` (implicit function theorem).
 
     Returns:
         :class:`~blocs.solvers.result.SolverResult`; never raises (check ``status``).
@@ -136,7 +208,11 @@ def newton(
         return fn(x, args)
 
     def solve(g: Callable[[jax.Array], jax.Array], y0: jax.Array):
-        return _iterate(g, y0, tol, max_steps)
+        if jacobian is None:
+            return _iterate(g, y0, tol, max_steps)
+        # the iterations are not differentiated (custom_root): no tangents into them
+        fixed = jax.tree.map(_stop_gradient, args)
+        return _iterate_joint(lambda y: jacobian(y, fixed), y0, tol, max_steps)
 
     def tangent_solve(g: Callable[[jax.Array], jax.Array], y: jax.Array) -> jax.Array:
         # custom_linear_solve: derivatives of the solve need only directional derivatives

@@ -20,16 +20,15 @@ from blocs.errors import ConvergenceError, InputError
 from blocs.models.base import Policy
 from blocs.models.imls import aot, roundabout
 from blocs.models.imls.equations import (
+    Outcome,
     Params,
     Static,
-    aggregates,
     calibrate,
     dropped_equation,
-    evaluate,
-    producer_income,
     residual,
     welfare,
 )
+from blocs.models.imls.jacobian import residual_and_jacobian, state
 from blocs.models.imls.options import IMLS, REFERENCE_DEFICITS
 from blocs.solvers import (
     DEFAULT_MAX_STEPS,
@@ -148,11 +147,12 @@ def initial_unknowns(p: Params) -> jax.Array:
 def solution_at(x: jax.Array, p: Params, policy: Policy, st: Static, res: SolverResult) -> Solution:
     """The :class:`Solution` at unknowns ``x`` (``res``: the solver's)."""
     o: Any
-    if p.beta is None:
-        n = p.E.shape[0]
-        g = aggregates(x, p, policy, st.deficits)
-        o = evaluate(jnp.concatenate([x[:n], jnp.log(g.E_hat), x[n:]]), p, policy)
-        sales = producer_income(p, o.X_new)
+    if p.beta is None:  # the quantities of the residual, once (a smaller compiled solve)
+        s = state(x, p, policy, st.deficits)
+        X_new = s.lam * (s.Ez / (1.0 + policy.t))  # flows(): customs values
+        A = s.lam * s.S[None, :]
+        o = Outcome(s.w_hat, s.E_hat, s.L_hat, A, s.lam, s.P_hat, X_new, s.Ez * s.u, s.wLY)
+        sales = s.sales
         welfare_hat = welfare(p, o, st.revenue)
     else:
         o = roundabout.state(x, p, policy)
@@ -191,12 +191,21 @@ def solve_core(
     (baseline tariffs) when ``st.deficits`` measures outcomes from one."""
     if x0 is None:
         x0 = initial_unknowns(p)
-    res = newton(system_residual, x0, (p, policy, st), tol=tol, max_steps=max_steps)
+    # the Jacobian in closed form without intermediate inputs (roundabout: forward mode)
+    jac = residual_and_jacobian if p.beta is None else None
+    res = newton(system_residual, x0, (p, policy, st), tol=tol, max_steps=max_steps, jacobian=jac)
     sol = solution_at(res.x, p, policy, st, res)
     if st.deficits not in REFERENCE_DEFICITS:
         return sol
     base = Policy(t=p.t0, d_hat=jnp.ones_like(p.t0))
-    r0 = newton(system_residual, initial_unknowns(p), (p, base, st), tol=tol, max_steps=max_steps)
+    r0 = newton(
+        system_residual,
+        initial_unknowns(p),
+        (p, base, st),
+        tol=tol,
+        max_steps=max_steps,
+        jacobian=jac,
+    )
     ref = solution_at(r0.x, p, base, st, r0)
     worst = jnp.argmax(jnp.stack([res.max_residual, r0.max_residual]))
     return dataclasses.replace(
