@@ -31,6 +31,7 @@ from typer.models import CommandInfo
 
 from blocs.cli.jax_import import import_jax
 from blocs.cli.lapack import load_lapack
+from blocs.cli.xla_flags import fast_compile_flags
 
 __all__ = ["COMMANDS", "COMMAND_MODULES", "LazyCommands", "app", "load_command", "main"]
 
@@ -89,7 +90,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def load_command(name: str) -> Any:
     """The command function ``name`` (imports its module; first SciPy's LAPACK wrappers
     without the rest of ``scipy.linalg``, :mod:`blocs.cli.lapack`, then JAX without its scan
-    of every installed package's metadata, :mod:`blocs.cli.jax_import`)."""
+    of every installed package's metadata, :mod:`blocs.cli.jax_import`; XLA's faster-compiling
+    CPU emitters before JAX makes its backend, :mod:`blocs.cli.xla_flags`)."""
+    fast_compile_flags()
     load_lapack()
     import_jax()
     return importlib.import_module(COMMANDS[name][0]).COMMANDS[name]
