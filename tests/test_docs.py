@@ -74,61 +74,14 @@ def test_markers_are_known():
             assert mark in ("", "slow") or re.fullmatch(r"skip \(.+\)", mark), (path, mark)
 
 
-def _run_blocks(path: Path, namespace: dict, *, start: int, stop_at_slow: bool) -> int:
-    """Run ``path``'s examples from block ``start`` in ``namespace`` (skipping the marked
-    ones), stopping before the first slow block when ``stop_at_slow``; the index it stopped
-    at."""
-    blocks = python_blocks(path)
-    for k in range(start, len(blocks)):
-        mark, code = blocks[k]
-        if mark == "slow" and stop_at_slow:
-            return k
+@pytest.mark.parametrize(("path", "with_slow"), list(_params()))
+def test_python_examples_run_as_written(path, with_slow, tmp_path, monkeypatch):
+    """The fast run stops at the first slow block (later ones may use its results)."""
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__doc_example__"}
+    for k, (mark, code) in enumerate(python_blocks(path)):
+        if mark == "slow" and not with_slow:
+            break
         if mark.startswith("skip"):
             continue
         exec(compile(code, f"{path.name} python example {k}", "exec"), namespace)  # noqa: S102
-    return len(blocks)
-
-
-class _Prefix:
-    """A file's examples up to its first slow block, run once in ``folder`` (see
-    :func:`fast_prefixes`): the namespace they leave and the block they stopped at, or the
-    error they raised."""
-
-    def __init__(self, path: Path, folder: Path) -> None:
-        self.folder = folder
-        self.namespace: dict = {"__name__": "__doc_example__"}
-        self.stop = 0
-        self.error: Exception | None = None
-        with pytest.MonkeyPatch.context() as mp:
-            mp.chdir(folder)
-            try:
-                self.stop = _run_blocks(path, self.namespace, start=0, stop_at_slow=True)
-            except Exception as exc:  # re-raised by every test that uses this prefix
-                self.error = exc
-
-
-@pytest.fixture(scope="module")
-def fast_prefixes(tmp_path_factory):
-    """``prefix(path)``: a file's examples up to its first slow block, run once per module
-    and shared by the file's fast test and its full test (which goes on from there, in the
-    same folder, on a copy of the namespace): the README's quick start runs once, not twice."""
-    done: dict[Path, _Prefix] = {}
-
-    def prefix(path: Path) -> _Prefix:
-        if path not in done:
-            done[path] = _Prefix(path, tmp_path_factory.mktemp(path.stem))
-        if done[path].error is not None:
-            raise done[path].error
-        return done[path]
-
-    return prefix
-
-
-@pytest.mark.parametrize(("path", "with_slow"), list(_params()))
-def test_python_examples_run_as_written(path, with_slow, fast_prefixes, monkeypatch):
-    """The fast run stops at the first slow block (later ones may use its results); the
-    full run goes on from there."""
-    first = fast_prefixes(path)
-    if with_slow:
-        monkeypatch.chdir(first.folder)
-        _run_blocks(path, dict(first.namespace), start=first.stop, stop_at_slow=False)
