@@ -4,7 +4,8 @@ and what keeps the suite fast on a shared 2-core machine (issue 13, item 4):
 - **two pytest-xdist workers** (``-n auto --dist loadgroup`` in ``pyproject.toml``; at most
   :data:`MAX_WORKERS`, one per core): most of a test's time is XLA compilation and Python
   tracing, which use one core. Tests that share a module- or class-scoped fixture are one
-  work unit (:func:`pytest_collection_modifyitems`), so the fixture is built once; every
+  work unit (:func:`pytest_collection_modifyitems`), so the fixture is built once, and so
+  are the tests using :func:`builtin_runs` (each built-in scenario solved once); every
   other test is scheduled on its own. A pytest started from inside a test (a fresh-process
   test) runs serially. ``-n 0`` runs the whole suite in one process.
 - **one BLAS thread** for the whole test process (the tests call the solvers directly, not
@@ -17,11 +18,19 @@ and what keeps the suite fast on a shared 2-core machine (issue 13, item 4):
   ``thorough`` (10x the examples of tests that do not fix their own count), chosen with
   ``HYPOTHESIS_PROFILE``. Tests that fix ``max_examples`` keep it
   (``BLOCS_HYPOTHESIS_EXAMPLES`` scales the one-sector property tests).
+- **where the time goes**: with ``BLOCS_TEST_TIMES=folder`` every process appends, per test,
+  its CPU seconds (this process's threads plus finished child processes, e.g. a fresh-process
+  test's pytest), wall seconds and node id to ``folder/<worker>-<pid>.tsv`` (setup of a
+  shared fixture counts to the first test using it; a child pytest writes its own file too,
+  already counted in its parent's line); ``sort -rn folder/*.tsv | head`` lists the CPU hot
+  spots, which ``--durations`` (wall, inflated by other jobs) does not.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +38,7 @@ from hypothesis import HealthCheck, settings
 
 import blocs  # noqa: F401  (float64 before any test builds arrays)
 from blocs.cli.common import enable_compile_cache
+from blocs.run import Run, run_scenario
 
 settings.register_profile(
     "ci",
@@ -93,6 +103,8 @@ def shared_fixture_group(item: pytest.Item) -> str | None:
     info = getattr(item, "_fixtureinfo", None)
     if info is None:  # another pytest: group by file, as --dist loadfile would
         return item.nodeid.split("::")[0]
+    if BUILTIN_RUNS in info.name2fixturedefs:
+        return BUILTIN_RUNS
     scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs[-1:]} & set(
         SHARED_SCOPES
     )
@@ -117,6 +129,48 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process (every thread) and of its finished child processes."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """With ``BLOCS_TEST_TIMES`` set: one line per test (CPU s, wall s, node id)."""
+    folder = os.environ.get("BLOCS_TEST_TIMES")
+    if not folder:
+        yield
+        return
+    cpu, wall = _cpu_seconds(), time.perf_counter()
+    yield
+    line = f"{_cpu_seconds() - cpu:.2f}\t{time.perf_counter() - wall:.2f}\t{item.nodeid}\n"
+    name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with (Path(folder) / f"{name}-{os.getpid()}.tsv").open("a", encoding="utf-8") as out:
+        out.write(line)
+
+
+#: The session fixture of built-in scenarios' runs; its users are one xdist work unit.
+BUILTIN_RUNS = "builtin_runs"
+
+
+class BuiltinRuns(dict[str, Run]):
+    """``runs[name]``: ``run_scenario(name)`` of a built-in scenario, solved on first use and
+    then shared by every test of the process that asks for it (read-only)."""
+
+    def __missing__(self, name: str) -> Run:
+        run = self[name] = run_scenario(name)
+        return run
+
+
+@pytest.fixture(scope="session")
+def builtin_runs() -> BuiltinRuns:
+    """The built-in scenarios' runs, each solved once per process (:class:`BuiltinRuns`):
+    the scenario library, the IMLS (2025) tables and the timeline's regime checks solve many
+    of the same built-ins. Tests using it form one xdist work unit (one process solves)."""
+    return BuiltinRuns()
 
 
 @pytest.fixture(scope="session")

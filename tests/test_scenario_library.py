@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 import blocs
-from blocs.run import run_scenario
 
 #: Solver precision required of every built-in scenario.
 RESIDUAL_TOL = 1e-10
 
 
 @pytest.fixture(scope="module")
-def runs():
-    return {name: run_scenario(name) for name in blocs.builtin_scenarios()}
+def runs(builtin_runs):
+    """Every built-in's ``run_scenario(name)`` (shared with other modules: conftest.py)."""
+    return {name: builtin_runs[name] for name in blocs.builtin_scenarios()}
 
 
 def test_every_builtin_solves(runs):
@@ -133,15 +133,12 @@ def test_optimal_retaliation_rate_is_uniform(runs):
 REGIME_BUILTINS = sorted(n for n in blocs.builtin_scenarios() if n.startswith(("us-20", "us-now")))
 
 
-@pytest.fixture(scope="module")
-def regime_economies():
-    return {"icio2022": blocs.load_icio2022(), "world2023": blocs.load_world2023()}
-
-
 @pytest.mark.parametrize("name", REGIME_BUILTINS)
-def test_regime_builtin_solves(name, regime_economies):
+def test_regime_builtin_solves(name, runs):
+    """Each regime built-in solved by :func:`runs` (``run_scenario(name)``, once for the
+    module): converged, finite, and the manifest lists the measures in force."""
     sc = blocs.scenario.load_scenario(name)
-    run = run_scenario(sc, economy=regime_economies[sc.scenario.data])
+    run = runs[name]
     solver = run.manifest["solver"]
     assert solver["status"] == "converged", name
     assert solver["max_residual"] <= RESIDUAL_TOL, name

@@ -172,8 +172,8 @@ def test_in_force_needs_the_us_and_matching_sectors():
         compile_scenario(sc, eco)
 
 
-def test_run_json_records_the_measures(tmp_path):
-    run = run_scenario("us-2025-08-07-world")
+def test_run_json_records_the_measures(tmp_path, builtin_runs):
+    run = builtin_runs["us-2025-08-07-world"]  # run_scenario(name), shared
     assert run.manifest["solver"]["max_residual"] <= RESIDUAL_TOL
     rec = run.manifest["tariffs_in_force"]
     assert len(rec) == 1 and rec[0]["date"] == "2025-08-07"
@@ -313,14 +313,14 @@ def test_cli_timeline(tmp_path, timeline):
     assert bad.exit_code == 2 and "--data" in bad.output
 
 
-def test_run_report_of_a_regime_has_the_timeline_section(tmp_path):
+def test_run_report_of_a_regime_has_the_timeline_section(tmp_path, builtin_runs):
     """`blocs run --report` on a `[us_tariffs]` scenario places it on the timeline."""
-    run = run_scenario("us-2025-08-07-world")
+    run = builtin_runs["us-2025-08-07-world"]  # run_scenario(name), shared
     page = write_report(run, tmp_path / "r").read_text()
     assert "US tariff regimes, 2025-2026" in page and "blocs timeline --report" in page
     assert f"{effective_us_tariff_rate('2025-08-07'):.1f} %" in page
     assert "Geneva truce" in page and "IEEPA ruling" not in page
-    plain = write_report(run_scenario("liberation-day"), tmp_path / "p").read_text()
+    plain = write_report(builtin_runs["liberation-day"], tmp_path / "p").read_text()
     assert "US tariff regimes, 2025-2026" not in plain
 
 
@@ -334,10 +334,10 @@ COUNTERFACTUALS = {  # built-in -> the regime it changes
 
 
 @pytest.mark.slow
-def test_the_counterfactual_builtins_run():
+def test_the_counterfactual_builtins_run(builtin_runs):
     """The Court upholding IEEPA, Section 122 at 15 % or extended, and allies against China:
     each solves to the usual residual and moves China's real income from its regime's."""
-    runs = {n: run_scenario(n) for n in {*COUNTERFACTUALS, *COUNTERFACTUALS.values()}}
+    runs = {n: builtin_runs[n] for n in {*COUNTERFACTUALS, *COUNTERFACTUALS.values()}}
     for name, run in runs.items():
         solver = run.manifest["solver"]
         assert solver["status"] == "converged", name
