@@ -8,6 +8,8 @@ and what keeps the suite fast on a shared 2-core machine (issue 13, item 4):
   are the tests using :func:`builtin_runs` (each built-in scenario solved once); every
   other test is scheduled on its own. A pytest started from inside a test (a fresh-process
   test) runs serially. ``-n 0`` runs the whole suite in one process.
+- **XLA's older CPU emitters**, as the ``blocs`` command uses them
+  (:mod:`blocs.cli.xla_flags`; the user's ``XLA_FLAGS`` wins);
 - **one BLAS thread** for the whole test process (the tests call the solvers directly, not
   through blocs' top-level calls that limit it; two BLAS threads spinning against other jobs
   slow a 388 x 388 LU 10-50x under load: ``docs/performance.md``);
@@ -38,7 +40,14 @@ from hypothesis import HealthCheck, settings
 
 import blocs  # noqa: F401  (float64 before any test builds arrays)
 from blocs.cli.common import enable_compile_cache
+from blocs.cli.xla_flags import fast_compile_flags
 from blocs.run import Run, run_scenario
+
+# the `blocs` command's XLA setting (XLA's older CPU emitters: compile in ~60 % of the time,
+# the same numbers, tests/cli/test_xla_flags.py), so the tests run what the command runs;
+# set before any test makes JAX's backend (XLA reads its flags then). Fresh-process tests
+# inherit it.
+fast_compile_flags()
 
 settings.register_profile(
     "ci",
