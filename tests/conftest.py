@@ -157,6 +157,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     yield
     line = f"{_cpu_seconds() - cpu:.2f}\t{time.perf_counter() - wall:.2f}\t{item.nodeid}\n"
     name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    Path(folder).mkdir(parents=True, exist_ok=True)
     with (Path(folder) / f"{name}-{os.getpid()}.tsv").open("a", encoding="utf-8") as out:
         out.write(line)
 
