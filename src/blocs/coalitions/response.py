@@ -48,7 +48,7 @@ from blocs.coalitions.policies import CoalitionPolicies
 from blocs.models.base import Model, Policy
 from blocs.solvers import ScalarSearch, broyden, maximize_step, refine
 
-__all__ = ["Lanes", "best_responses", "response_batch"]
+__all__ = ["Lanes", "best_responses", "response_batch", "response_columns"]
 
 
 def _second(f: Callable[[jax.Array], jax.Array], s0: jax.Array) -> tuple:
@@ -88,10 +88,11 @@ class Lanes(NamedTuple):
     contraction: Any
 
 
-@functools.partial(jax.jit, static_argnames=("model", "static"), donate_argnames=("H0",))
+@functools.partial(jax.jit, static_argnames=("model", "static", "columns"), donate_argnames=("H0",))
 def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, wt: jax.Array,
                    r: jax.Array, x0: jax.Array, H0: jax.Array, tol: jax.Array,
-                   max_steps: jax.Array, *, static: Any) -> Lanes:  # fmt: skip
+                   max_steps: jax.Array, *, static: Any,
+                   columns: tuple[int, ...] | None = None) -> Lanes:  # fmt: skip
     """The equilibrium at the target's rate ``r`` and ``W'(r)``, ``W''(r)``, in every lane.
 
     Args:
@@ -101,6 +102,10 @@ def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, w
         wt: the target's weights, shape (N,). r: rates, shape (B,).
         x0, H0: Broyden's start and inverse-Jacobian estimate, (B, m) and (B, m, m).
         tol, max_steps: Broyden's tolerance and steps (traced).
+        columns: the importers whose columns ``pos`` touches in every lane: the rate's
+            derivatives then come from the model's column-structured residual and welfare
+            (:meth:`~blocs.models.base.Model.rate_functions`) when it has them; None, or a
+            model without them: forward-mode derivatives of the whole residual.
     """
 
     def one(base, pos, r, x0, H0):
@@ -111,25 +116,40 @@ def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, w
         def F(x, rate):
             return model.residual(x, (params, policy(rate), static))
 
-        def W(x, rate):
-            return wt @ model.welfare_at(x, params, policy(rate), static)
+        structured = None
+        if columns is not None:
+            structured = model.rate_functions(params, static, base, pos, columns)
+        if structured is not None:
+            both = structured
+        else:
+
+            def both(x, rate):
+                return F(x, rate), model.welfare_at(x, params, policy(rate), static)
+
+        def FW(x, rate):
+            f, w = both(x, rate)
+            return f, wt @ w
 
         res, H = broyden(lambda z, _: F(z, r), x0, None, H0=H0, tol=tol, max_steps=max_steps)
         x = res.x
         eq = model.equilibrium(x, params, policy(r), static, res)
-        _, J = jax.linearize(lambda z: F(z, r), x)  # v -> J v: no Jacobian is formed
-        Fr = jax.jvp(lambda rate: F(x, rate), (r,), (jnp.ones_like(r),))[1]
+        # v -> (J v, welfare's derivative along v): no Jacobian is formed
+        (_, welfare), JW = jax.linearize(lambda z: both(z, r), x)
+
+        def J(v):
+            return JW(v)[0]
+
+        Fr = jax.jvp(lambda rate: FW(x, rate)[0], (r,), (jnp.ones_like(r),))[1]
         contraction = jnp.max(jnp.abs(Fr - J(H @ Fr))) / jnp.maximum(jnp.max(jnp.abs(Fr)), 1e-300)
         dx, lin1 = refine(J, H, -Fr)
         zero = jnp.zeros_like(r)
-        _, _, F2 = _second(lambda s: F(x + s * dx, r + s), zero)
+        _, (_, g), (F2, W2) = _second(lambda s: FW(x + s * dx, r + s), zero)
         d2x, lin2 = refine(J, H, -F2)
-        _, g, W2 = _second(lambda s: W(x + s * dx, r + s), zero)
-        Wx_d2x = jax.jvp(lambda z: W(z, r), (x,), (d2x,))[1]
+        Wx_d2x = wt @ JW(d2x)[1]
         return Lanes(
             # welfare from the unknowns (the model's fast path, equal to welfare_hat(eq));
             # the record gives the model's verdict on convergence
-            100.0 * (model.welfare_at(x, params, policy(r), static) - 1.0),
+            100.0 * (welfare - 1.0),
             eq.converged,
             res.iterations,
             eq.max_residual,
@@ -147,7 +167,7 @@ def response_batch(model: Model, params: Any, base: jax.Array, pos: jax.Array, w
 
 
 def _step(engine: Engine, base: np.ndarray, pos: np.ndarray, wt: jax.Array,
-          rates: np.ndarray, xH: tuple) -> Lanes:  # fmt: skip
+          rates: np.ndarray, xH: tuple, columns: tuple[int, ...] | None) -> Lanes:  # fmt: skip
     """One step in every lane, as NumPy arrays except ``x``, ``H``, ``dx``, ``d2x``."""
     out = response_batch(
         engine.model,
@@ -160,10 +180,20 @@ def _step(engine: Engine, base: np.ndarray, pos: np.ndarray, wt: jax.Array,
         jnp.asarray(engine.tol),
         jnp.asarray(settings.BROYDEN_MAX_STEPS),
         static=engine.static,
+        columns=columns,
     )
     keep = ("x", "H", "dx", "d2x")
     fields = zip(Lanes._fields, out, strict=True)
     return Lanes(*(a if f in keep else np.asarray(a) for f, a in fields))
+
+
+def response_columns(policies: CoalitionPolicies) -> tuple[int, ...] | None:
+    """The importers whose tariffs the target's response moves in any coalition (the
+    columns of the largest coalition's positions), or None for tariffs with a sector axis."""
+    every = policies.response_positions((1 << policies.players.k) - 1)
+    if every.ndim != 2:
+        return None
+    return tuple(int(i) for i in np.flatnonzero(every.any(axis=0)))
 
 
 def _repair(engine: Engine, tariffs: Callable[[], np.ndarray], out: Lanes, lane: int,
@@ -290,7 +320,7 @@ class _Lane:
 
 
 def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
-                   upper: float) -> Batch:  # fmt: skip
+                   upper: float, *, structured: bool = True) -> Batch:  # fmt: skip
     """The target's best response in coalitions ``0 .. count - 1`` of ``policies``.
 
     ``min(chunk, count)`` lanes step together (:func:`response_batch`); each lane runs one
@@ -298,6 +328,10 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
     the equilibrium and the inverse-Jacobian estimate it just found. A lane repeats a step
     after repairing it (:func:`_repair`). A coalition fails when the repair fails, a
     derivative is not finite, or after ``RESPONSE_MAX_ITERATIONS`` steps.
+
+    ``structured``: the rate's derivatives from the model's column-structured residual
+    where it has one (:func:`response_columns`); False: forward mode through the whole
+    residual (the same numbers to rounding, slower).
 
     Returns:
         :class:`~blocs.coalitions.engine.Batch` with ``response_rate`` and ``response_foc``
@@ -316,6 +350,7 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
     start = min(settings.RESPONSE_START, upper)
     base = np.stack([policies.tariffs(0)] * lanes)
     pos = np.stack([policies.response_positions(0)] * lanes)
+    columns = response_columns(policies) if structured else None
     anchor = engine.anchor(policies.tariffs(0, start))
     xH = (jnp.tile(anchor[0], (lanes, 1)), jnp.tile(anchor[1], (lanes, 1, 1)))
     # smaller coalitions first; a coalition starts when its neighbours are solved, from
@@ -368,7 +403,7 @@ def best_responses(engine: Engine, policies: CoalitionPolicies, count: int,
         )
     while any(s is not None for s in state):
         rates = np.array([s.search.x if s is not None else start for s in state])
-        out = _step(engine, base, pos, wt, rates, xH)
+        out = _step(engine, base, pos, wt, rates, xH, columns)
         delta = np.zeros(lanes)
         starts: dict[int, tuple] = {}  # lane -> (x, H) to start its next step from
         for lane, st in enumerate(state):

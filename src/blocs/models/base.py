@@ -30,7 +30,7 @@ multi-sector one. ``docs/architecture.md`` shows how to add a model.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import jax
@@ -286,6 +286,22 @@ class Model(abc.ABC):
         dummy = SolverResult(x, jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32),
                              jnp.asarray(0.0))  # fmt: skip
         return self.welfare_hat(self.equilibrium(x, params, policy, static, dummy))
+
+    def rate_functions(self, params: Any, static: Any, base: jax.Array, pos: jax.Array,
+                       columns: Sequence[int]) -> Callable | None:  # fmt: skip
+        """``(x, rate) -> (residual, welfare)`` at the tariffs ``where(pos, rate, base)``
+        (``d_hat = 1``), computed so that derivatives in the rate cost O(N) per column,
+        or None (the default: not available; use :meth:`residual` and :meth:`welfare_at`
+        of the whole policy).
+
+        Args:
+            base: tariffs, the shape of the policy's. pos: bool, the same shape, False
+                outside the importers ``columns`` (static ints).
+
+        The values equal :meth:`residual` and :meth:`welfare_at` to rounding, as do their
+        derivatives (traceable; used by best responses, :mod:`blocs.coalitions.response`).
+        """
+        return None
 
     def expenditure(self, params: Any) -> jax.Array:
         """Baseline expenditure (final demand) per country, shape (N,): the weights of

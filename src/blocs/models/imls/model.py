@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import jax
@@ -26,6 +27,7 @@ from blocs.models.imls.closed_form import (
 )
 from blocs.models.imls.equations import Params, Static, aggregates, calibrate, welfare
 from blocs.models.imls.options import IMLS
+from blocs.models.imls.rate_columns import rate_functions
 from blocs.models.imls.solve import (
     Solution,
     initial_unknowns,
@@ -241,6 +243,14 @@ class IMLSModel(Model):
         """Welfare from the fast aggregates (no N x N flows): the same number as through
         the flows (to ~1e-16), at a fraction of the cost of its derivatives."""
         return welfare(params, aggregates(x, params, policy, static.deficits), static.revenue)  # type: ignore[arg-type]
+
+    def rate_functions(self, params: Params, static: Any, base: jax.Array, pos: jax.Array,
+                       columns: Sequence[int]) -> Callable | None:  # fmt: skip
+        """Column-structured residual and welfare (:mod:`blocs.models.imls.rate_columns`);
+        None under roundabout production or for tariffs that are not (N, N)."""
+        if params.beta is not None or jnp.ndim(base) != 2:
+            return None
+        return rate_functions(params, self.static(static), base, pos, columns)
 
     def expenditure(self, params: Params) -> jax.Array:
         return params.E
