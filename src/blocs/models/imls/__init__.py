@@ -6,8 +6,11 @@ Eaton-Kortum / Armington (``profit_shares="zero"``, ``pass_through="none"``,
 ``labour_supply_elasticity=0``) and the ``ge_gravity`` endowment model.
 
 Files: ``options`` (the options), ``equations`` (calibration and the equilibrium conditions,
-one small function each), ``solve`` (the solution record and solvers), ``closed_form`` (the
-paper's optimal-tariff formula), ``model`` (the common interface, outcomes and tables).
+one small function each), ``jacobian`` (the residual's Jacobian in closed form, for Newton),
+``solve`` (the solution record and solvers), ``rate_columns`` (residual and welfare with
+cheap derivatives in one importer's tariff, for best responses), ``roundabout`` (the
+input-output variant), ``closed_form`` (the paper's optimal-tariff formula), ``aot`` (exported
+solves), ``model`` (the common interface, outcomes and tables).
 """
 
 from blocs.models.base import Policy
