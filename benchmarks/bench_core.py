@@ -43,7 +43,8 @@ PTA_COEFF = 0.4823  # gegravity's example PTA coefficient (log trade-cost units)
 SIGMA = 5.0
 
 
-def bench_liberation_day(repeats: int) -> None:
+def _liberation_day() -> tuple:
+    """world2023, its calibrated default model, the Liberation-Day policy and static options."""
     eco = blocs.load_world2023()
     model = imls.IMLS()
     p = imls.calibrate(eco, model)
@@ -51,6 +52,11 @@ def bench_liberation_day(repeats: int) -> None:
         t=jnp.asarray(blocs.liberation_day_tariffs(eco)), d_hat=jnp.ones((eco.n, eco.n))
     )
     st = imls.Static(model.revenue, model.deficits, model.numeraire)
+    return eco, p, policy, st
+
+
+def bench_liberation_day(repeats: int) -> None:
+    eco, p, policy, st = _liberation_day()
     start = time.perf_counter()
     sol = imls.solve_jit(p, policy, st, 1e-12, 60)
     jax.block_until_ready(sol.w_hat)
@@ -90,13 +96,7 @@ def bench_liberation_day(repeats: int) -> None:
 
 
 def bench_jacobian(repeats: int) -> None:
-    eco = blocs.load_world2023()
-    model = imls.IMLS()
-    p = imls.calibrate(eco, model)
-    policy = imls.Policy(
-        t=jnp.asarray(blocs.liberation_day_tariffs(eco)), d_hat=jnp.ones((eco.n, eco.n))
-    )
-    st = imls.Static(model.revenue, model.deficits, model.numeraire)
+    eco, p, policy, st = _liberation_day()
     x0 = jnp.zeros(2 * eco.n)
     ways = {"closed form": residual_and_jacobian, "forward mode (jax.jacfwd)": None}
     compiled, rows = {}, {}
@@ -109,7 +109,7 @@ def bench_jacobian(repeats: int) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         compiled[name] = lowered.compile()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        fusions = compiled[name].as_text().count(" fusion(")
+        fusions = (compiled[name].as_text() or "").count(" fusion(")
         rows[name] = [f"{wall:.2f}", f"{cpu:.2f}", str(fusions)]
     times: dict[str, list[float]] = {name: [] for name in ways}
     results = {}
