@@ -141,7 +141,9 @@ def _iterate_joint(
         k = k + (started & accept).astype(k.dtype)
         # the next direction, from an accepted point
         step = (r > tol) & (k < max_steps) & jnp.isfinite(r)
-        new_dx = jnp.linalg.solve(J, -f)
+        # an LU only where a new direction is needed (not at trial points the line search
+        # rejects, nor at the converged point); under vmap both branches run
+        new_dx = jax.lax.cond(accept & step, lambda: jnp.linalg.solve(J, -f), lambda: dx)
         dx = jnp.where(accept, jnp.where(jnp.isfinite(new_dx), new_dx, 0.0), dx)
         alpha = jnp.where(accept, 1.0, 0.5 * alpha)
         j = jnp.where(accept, 0, j + 1)
